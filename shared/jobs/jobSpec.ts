@@ -30,7 +30,8 @@ export const jobMessageSchema = jobSpecSchema.extend({
 export type JobSpec = z.infer<typeof jobSpecSchema>;
 export type JobMessage = z.infer<typeof jobMessageSchema>;
 
-export const DEFAULT_MAX_ATTEMPTS = 5;
+/** The intake queue (DESIGN §7): submissions and requeues both arrive here. */
+export const JOBS_QUEUE = 'jobs';
 
 /** A job spec that can never run. `field` is the dotted path of the first problem; `problems` lists all. */
 export class JobSpecError extends Error {

@@ -1,0 +1,6 @@
+/** The app's entry (package.json "main"): every function registers itself on import. */
+import './onMonitorAlert.js';
+import './jobsApi.js';
+import './getFleet.js';
+import './onJobQueued.js';
+import './reconcileFleet.js';

@@ -1,0 +1,31 @@
+/** `POST /api/jobs` (submit through the intake queue) and `GET /api/jobs/{id}` (follow a job). */
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { submitJob } from '../shared/autopilot/submitJob.js';
+import { problem, readJson } from '../shared/http/responses.js';
+import { JobSpecError } from '../shared/jobs/jobSpec.js';
+import { invocationLogger } from '../shared/observability/invocationLogger.js';
+import { runtimePorts } from '../shared/runtime.js';
+
+const MAX_JOB_BYTES = 64 * 1024;
+
+export async function submitJobHttp(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const read = await readJson(request, MAX_JOB_BYTES);
+  if (!read.ok) return read.response;
+  try {
+    const outcome = await submitJob(read.body, await runtimePorts(invocationLogger(context)));
+    if (outcome.status === 'conflict') return problem(409, outcome.detail, 'jobId');
+    return { status: 202, headers: { location: `/api/jobs/${encodeURIComponent(outcome.jobId)}` }, jsonBody: { jobId: outcome.jobId, status: 'queued', repeat: outcome.repeat } };
+  } catch (e) {
+    if (e instanceof JobSpecError) return problem(400, e.message, e.field, { problems: e.problems });
+    throw e;
+  }
+}
+
+export async function getJobHttp(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const id = request.params.id ?? '';
+  const job = await (await runtimePorts(invocationLogger(context))).state.job(id);
+  return job ? { status: 200, jsonBody: job } : problem(404, `no job ${id}`, 'id');
+}
+
+app.http('submitJob', { route: 'jobs', methods: ['POST'], authLevel: 'function', handler: submitJobHttp });
+app.http('getJob', { route: 'jobs/{id}', methods: ['GET'], authLevel: 'function', handler: getJobHttp });

@@ -1,0 +1,33 @@
+/** The reconcile timer's work: finish unfinished signals, then re-plan from observed state. */
+import { execute, type ActionResult } from '../executor/execute.js';
+import type { Ports } from '../executor/ports.js';
+import { planReconcile, type RayListings } from '../planner/planReconcile.js';
+import type { RayJobInfo } from '../ports/rayJobs.js';
+import { processSignal } from './handleSignals.js';
+
+export interface ReconcileOutcome {
+  readonly signalsRetried: number;
+  readonly unreachableClusters: readonly string[];
+  readonly actions: readonly ActionResult[];
+}
+
+export async function reconcile(ports: Ports): Promise<ReconcileOutcome> {
+  const unfinished = (await ports.state.signals()).filter((s) => s.status !== 'processed')
+    .sort((a, b) => a.signal.observedAt.localeCompare(b.signal.observedAt));
+  for (const entry of unfinished) {
+    await processSignal(entry.signal, { ...ports, log: ports.log.with({ correlationId: entry.signal.id }) });
+  }
+
+  const now = ports.clock.now();
+  const snapshot = await ports.state.snapshot(now);
+  const listings = new Map<string, readonly RayJobInfo[]>();
+  const unreachable: string[] = [];
+  await Promise.all(snapshot.clusters.map(async (c) => {
+    const list = await ports.ray.list(c.rayEndpoint);
+    if (list === 'unreachable') unreachable.push(c.name);
+    else listings.set(c.id, list);
+  }));
+  const plan = planReconcile(snapshot, listings as RayListings, now);
+  const actions = plan.actions.length ? await execute(plan, { ...ports, log: ports.log.with({ correlationId: 'reconcile' }) }) : [];
+  return { signalsRetried: unfinished.length, unreachableClusters: unreachable.sort(), actions };
+}

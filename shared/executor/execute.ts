@@ -1,0 +1,48 @@
+/**
+ * Applies a plan through the ports, one action at a time, in order. The action log entry is written
+ * before acting; every action is idempotent (deterministic keys, message ids and submission ids,
+ * conditional writes), so a crash at any point followed by a retry converges without a duplicate effect.
+ */
+import { errorMessage } from '../observability/logger.js';
+import type { Action, Plan } from '../planner/plan.js';
+import type { Ports } from './ports.js';
+import { performAction } from './performAction.js';
+
+export interface ActionResult {
+  readonly key: string;
+  readonly kind: Action['kind'];
+  readonly status: 'done' | 'skipped' | 'failed' | 'dryRun';
+  readonly outcome: string;
+}
+
+export async function execute(plan: Plan, ports: Ports): Promise<ActionResult[]> {
+  const results: ActionResult[] = [];
+  const dryRun = ports.fleet.policy.dryRun;
+  for (const action of plan.actions) {
+    const log = ports.log.with({ actionKey: action.key, action: action.kind });
+    const begun = await ports.state.beginAction(
+      { key: action.key, kind: action.kind, trigger: plan.trigger, reason: action.reason, dryRun }, ports.clock.now());
+    if (begun === 'done') {
+      results.push({ key: action.key, kind: action.kind, status: 'skipped', outcome: 'already done' });
+      continue;
+    }
+    if (dryRun) {
+      await ports.state.finishAction(action.key, 'done', 'dry run: recorded, not executed', ports.clock.now());
+      log.info('dry run: would act', { reason: action.reason });
+      results.push({ key: action.key, kind: action.kind, status: 'dryRun', outcome: 'not executed' });
+      continue;
+    }
+    try {
+      const outcome = await performAction(action, ports);
+      await ports.state.finishAction(action.key, 'done', outcome, ports.clock.now());
+      log.info(`${action.kind}: ${outcome}`, { reason: action.reason });
+      results.push({ key: action.key, kind: action.kind, status: 'done', outcome });
+    } catch (e) {
+      // Left 'failed' (not 'done'): the next delivery or the reconcile timer retries it.
+      await ports.state.finishAction(action.key, 'failed', errorMessage(e), ports.clock.now()).catch(() => {});
+      log.error(`${action.kind} failed`, { error: errorMessage(e), reason: action.reason });
+      results.push({ key: action.key, kind: action.kind, status: 'failed', outcome: errorMessage(e) });
+    }
+  }
+  return results;
+}

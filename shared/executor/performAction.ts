@@ -1,0 +1,87 @@
+import { afterHoldDown, applyIncident, healthyRegion } from '../fleet/regionHealth.js';
+import type { JobRecord } from '../fleet/types.js';
+import { messageIdOf, type JobMessage } from '../jobs/jobSpec.js';
+import type { Action } from '../planner/plan.js';
+import type { Ports } from './ports.js';
+
+/** Does one action. Returns what happened, in words; throws when it should be retried. */
+export async function performAction(action: Action, ports: Ports): Promise<string> {
+  const now = ports.clock.now();
+  switch (action.kind) {
+    case 'applyIncident': {
+      const { value, changed } = await ports.state.mutateRegion(action.region, (cur) => {
+        const outcome = applyIncident(cur ?? healthyRegion(action.region, now.toISOString()), action.signal, now);
+        return outcome.changed ? outcome.next : undefined;
+      });
+      return changed ? `${action.region} is ${value!.state}: ${value!.reason}` : `${action.region} unchanged`;
+    }
+    case 'endHoldDown': {
+      const { value, changed } = await ports.state.mutateRegion(action.region, (cur) =>
+        cur && cur.since === action.since ? afterHoldDown(cur, ports.fleet.policy, now) : undefined);
+      return changed ? `${action.region} is ${value!.state}` : `${action.region} changed meanwhile; left as it is`;
+    }
+    case 'stopRayJob': {
+      const cluster = ports.fleet.clusters.find((c) => c.id === action.clusterId);
+      if (!cluster) return `cluster ${action.clusterId} is no longer in the fleet`;
+      const result = await ports.ray.stop(cluster.rayEndpoint, action.submissionId);
+      return result === 'unreachable'
+        ? `${cluster.name} unreachable; ${action.submissionId} is stopped by reconcile if its cluster comes back`
+        : `${action.submissionId} on ${cluster.name}: ${result}`;
+    }
+    case 'requeueJob':
+      return requeue(action, ports, now);
+    case 'recordJobEnd': {
+      const { changed } = await ports.state.mutateJob(action.jobId, (cur) =>
+        cur && cur.attempt === action.attempt && cur.submissionId === action.submissionId && cur.state === 'running'
+          ? withEvent({ ...cur, state: action.outcome }, now, action.outcome, action.reason)
+          : undefined);
+      await release(ports, action.clusterId, action.submissionId);
+      return changed ? `${action.jobId} ${action.outcome}` : `${action.jobId} already moved on`;
+    }
+    case 'releaseGpus':
+      await release(ports, action.clusterId, action.submissionId);
+      return `released GPUs of ${action.submissionId}`;
+  }
+}
+
+async function requeue(action: Extract<Action, { kind: 'requeueJob' }>, ports: Ports, now: Date): Promise<string> {
+  const job = await ports.state.job(action.jobId);
+  if (!job) return `${action.jobId} is unknown`;
+  if (job.attempt > action.toAttempt || (job.attempt === action.toAttempt && job.state !== 'requeued')) {
+    return `${action.jobId} already at attempt ${job.attempt} (${job.state})`;
+  }
+  const resumeFrom = job.spec.checkpointPrefix ? await ports.checkpoints.latestComplete(job.spec.checkpointPrefix) : undefined;
+  const message: JobMessage = {
+    ...job.spec,
+    attempt: action.toAttempt,
+    excludeRegions: [...action.excludeRegions],
+    ...(resumeFrom ? { resumeFrom } : {}),
+    requeueReason: action.reason,
+  };
+  // Send before recording: a crash in between re-sends the same message id, which the broker drops.
+  await ports.queue.send(message, { messageId: messageIdOf(job.jobId, action.toAttempt), correlationId: job.jobId });
+  const old = job.state === 'running' && job.attempt === action.fromAttempt ? { clusterId: job.clusterId, submissionId: job.submissionId } : undefined;
+  await ports.state.mutateJob(action.jobId, (cur) => {
+    if (!cur || cur.attempt !== action.fromAttempt) return undefined; // the consumer got there first: never go backwards
+    return withEvent({
+      ...cur, state: 'requeued', attempt: action.toAttempt, excludeRegions: action.excludeRegions,
+      ...(resumeFrom ? { resumeFrom } : {}), region: undefined, clusterId: undefined, submissionId: undefined, runningSince: undefined,
+    }, now, 'requeued', `${action.reason}${resumeFrom ? `; resume from ${resumeFrom}` : '; no complete checkpoint: starts over'}`);
+  });
+  if (old?.clusterId && old.submissionId) await release(ports, old.clusterId, old.submissionId);
+  return `sent ${messageIdOf(job.jobId, action.toAttempt)} to the intake queue, resumeFrom ${resumeFrom ?? '(none)'}`;
+}
+
+async function release(ports: Ports, clusterId: string, submissionId: string): Promise<void> {
+  await ports.state.mutateLedger(clusterId, (cur) => {
+    if (!(submissionId in cur.allocations)) return undefined;
+    const { [submissionId]: _, ...rest } = cur.allocations;
+    return { ...cur, allocations: rest };
+  });
+}
+
+const HISTORY_LIMIT = 50;
+export function withEvent(job: JobRecord, now: Date, event: string, detail?: string): JobRecord {
+  const history = [...job.history, { at: now.toISOString(), event, ...(detail ? { detail } : {}) }].slice(-HISTORY_LIMIT);
+  return { ...job, updatedAt: now.toISOString(), history };
+}

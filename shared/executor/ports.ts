@@ -1,0 +1,18 @@
+import type { FleetSpec } from '../fleet/types.js';
+import type { Logger } from '../observability/logger.js';
+import type { CheckpointStore } from '../ports/checkpoints.js';
+import type { Clock } from '../ports/clock.js';
+import type { JobQueue } from '../ports/jobQueue.js';
+import type { RayJobs } from '../ports/rayJobs.js';
+import type { FleetState } from '../state/fleetState.js';
+
+/** Everything the autopilot acts through. Built once per host by the runtime. */
+export interface Ports {
+  readonly fleet: FleetSpec;
+  readonly state: FleetState;
+  readonly ray: RayJobs;
+  readonly checkpoints: CheckpointStore;
+  readonly queue: JobQueue;
+  readonly clock: Clock;
+  readonly log: Logger;
+}

@@ -1,0 +1,67 @@
+/**
+ * The fleet file (YAML, DESIGN §3): regions, their AKS clusters, how to reach Ray, and policy.
+ * Validated once at start-up; every problem is reported at once, with its path.
+ */
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, describeIssues } from '../config/problems.js';
+import { DEFAULT_POLICY, type ClusterSpec, type FleetSpec, type Policy } from './types.js';
+
+const armRegion = z.string().regex(/^[a-z0-9]+$/, 'an ARM region name such as "eastus2"');
+const clusterId = z.string().regex(
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerService\/managedClusters\/[^/]+$/i,
+  'an AKS resource id (/subscriptions/…/resourceGroups/…/providers/Microsoft.ContainerService/managedClusters/…)',
+);
+
+const clusterSchema = z.object({
+  id: clusterId,
+  gpus: z.number().int().min(0),
+  ray: z.object({
+    endpoint: z.url({ protocol: /^https?$/ }),
+  }).strict(),
+}).strict();
+
+const policySchema = z.object({
+  recoveryHoldDownSeconds: z.number().min(0).optional(),
+  waitBackoffSeconds: z.number().min(0).optional(),
+  maxWaitBackoffSeconds: z.number().min(0).optional(),
+  defaultMaxAttempts: z.number().int().min(1).optional(),
+  dryRun: z.boolean().optional(),
+}).strict();
+
+const fleetSchema = z.object({
+  regions: z.record(armRegion, z.object({ clusters: z.array(clusterSchema).min(1) }).strict()),
+  policy: policySchema.optional(),
+}).strict();
+
+export function parseFleetFile(text: string, source = 'fleet file'): FleetSpec {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (e) {
+    throw new ConfigError(source, [`(root): not valid YAML: ${(e as Error).message}`]);
+  }
+  const result = fleetSchema.safeParse(raw);
+  if (!result.success) throw new ConfigError(source, describeIssues(result.error.issues));
+  const problems: string[] = [];
+  const clusters: ClusterSpec[] = [];
+  const seen = new Set<string>();
+  for (const [region, { clusters: list }] of Object.entries(result.data.regions)) {
+    list.forEach((c, i) => {
+      const key = c.id.toLowerCase();
+      if (seen.has(key)) problems.push(`regions.${region}.clusters.${i}.id: cluster ${c.id} is listed twice`);
+      seen.add(key);
+      clusters.push({ id: c.id, name: c.id.split('/').pop()!, region, gpus: c.gpus, rayEndpoint: c.ray.endpoint.replace(/\/+$/, '') });
+    });
+  }
+  if (problems.length) throw new ConfigError(source, problems);
+  const p = result.data.policy ?? {};
+  const policy: Policy = {
+    recoveryHoldDownMs: p.recoveryHoldDownSeconds !== undefined ? p.recoveryHoldDownSeconds * 1000 : DEFAULT_POLICY.recoveryHoldDownMs,
+    waitBackoffMs: p.waitBackoffSeconds !== undefined ? p.waitBackoffSeconds * 1000 : DEFAULT_POLICY.waitBackoffMs,
+    maxWaitBackoffMs: p.maxWaitBackoffSeconds !== undefined ? p.maxWaitBackoffSeconds * 1000 : DEFAULT_POLICY.maxWaitBackoffMs,
+    defaultMaxAttempts: p.defaultMaxAttempts ?? DEFAULT_POLICY.defaultMaxAttempts,
+    dryRun: p.dryRun ?? DEFAULT_POLICY.dryRun,
+  };
+  return { regions: Object.keys(result.data.regions), clusters, policy };
+}

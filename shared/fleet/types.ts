@@ -1,0 +1,94 @@
+/** The fleet model: what the fleet file declares and what Table Storage observes. No SDK imports. */
+import type { JobSpec } from '../jobs/jobSpec.js';
+
+export type RegionName = string;
+
+export interface ClusterSpec {
+  /** ARM resource id of the AKS managed cluster. */
+  readonly id: string;
+  readonly name: string;
+  readonly region: RegionName;
+  /** GPUs the cluster's GPU pools offer today (pool-level capacity arrives with the quota ledger). */
+  readonly gpus: number;
+  /** Base URL of the Ray dashboard (Jobs API). */
+  readonly rayEndpoint: string;
+}
+
+export interface FleetSpec {
+  readonly regions: readonly RegionName[];
+  readonly clusters: readonly ClusterSpec[];
+  readonly policy: Policy;
+}
+
+export interface Policy {
+  /** A recovering region returns to healthy only after this long with no active incident. */
+  readonly recoveryHoldDownMs: number;
+  /** First wait when a job fits nowhere; doubles per wait up to maxWaitBackoffMs. */
+  readonly waitBackoffMs: number;
+  readonly maxWaitBackoffMs: number;
+  readonly defaultMaxAttempts: number;
+  /** Decide and record, act on nothing. */
+  readonly dryRun: boolean;
+}
+
+export const DEFAULT_POLICY: Policy = {
+  recoveryHoldDownMs: 15 * 60_000,
+  waitBackoffMs: 5_000,
+  maxWaitBackoffMs: 5 * 60_000,
+  defaultMaxAttempts: 5,
+  dryRun: false,
+};
+
+export type RegionHealthState = 'healthy' | 'suspect' | 'impaired' | 'recovering';
+
+export interface IncidentState {
+  readonly stage: 'active' | 'resolved';
+  /** Event time of the newest signal seen for this incident: older deliveries are stale. */
+  readonly at: string;
+  readonly signalId: string;
+}
+
+export interface RegionHealth {
+  readonly region: RegionName;
+  readonly state: RegionHealthState;
+  /** When the region entered `state`. */
+  readonly since: string;
+  readonly reason: string;
+  /** Service Health incidents by tracking id. */
+  readonly incidents: Readonly<Record<string, IncidentState>>;
+}
+
+export type JobState = 'queued' | 'waiting' | 'running' | 'requeued' | 'succeeded' | 'failed' | 'stopped' | 'rejected';
+
+export interface JobEvent {
+  readonly at: string;
+  readonly event: string;
+  readonly detail?: string;
+}
+
+export interface JobRecord {
+  readonly jobId: string;
+  readonly spec: JobSpec;
+  readonly state: JobState;
+  /** The current attempt. Only ever grows: a message for an older attempt is stale. */
+  readonly attempt: number;
+  readonly region?: RegionName;
+  readonly clusterId?: string;
+  readonly submissionId?: string;
+  readonly resumeFrom?: string;
+  readonly excludeRegions: readonly RegionName[];
+  readonly waits: number;
+  readonly reason?: string;
+  readonly updatedAt: string;
+  /** When the current attempt started running (for recovery-time figures). */
+  readonly runningSince?: string;
+  readonly history: readonly JobEvent[];
+}
+
+/** GPUs promised on one cluster, by Ray submission id, so a repeated reservation is a no-op. */
+export interface ClusterLedger {
+  readonly clusterId: string;
+  readonly allocations: Readonly<Record<string, number>>;
+}
+
+export const ACTIVE_JOB_STATES: ReadonlySet<JobState> = new Set(['queued', 'waiting', 'running', 'requeued']);

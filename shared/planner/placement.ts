@@ -1,0 +1,52 @@
+/**
+ * Where does a job go? All regions are considered at once; each one that is not chosen says why
+ * ("why not westus3: 0 free GPUs"). Pure and deterministic: same snapshot, same answer.
+ */
+import { acceptsWork } from '../fleet/regionHealth.js';
+import type { ClusterSpec, RegionName } from '../fleet/types.js';
+import type { JobMessage } from '../jobs/jobSpec.js';
+import { allocatedGpus, type FleetSnapshot } from './snapshot.js';
+
+export interface Rejection {
+  readonly region: RegionName;
+  readonly why: string;
+}
+
+export type Placement =
+  | { readonly placed: true; readonly cluster: ClusterSpec; readonly freeGpus: number; readonly why: string; readonly rejected: readonly Rejection[] }
+  | { readonly placed: false; readonly why: string; readonly rejected: readonly Rejection[] };
+
+export function place(snapshot: FleetSnapshot, job: JobMessage): Placement {
+  const rejected: Rejection[] = [];
+  const candidates: Array<{ cluster: ClusterSpec; free: number }> = [];
+  const excluded = new Set(job.excludeRegions ?? []);
+  const allowed = job.regions ? new Set(job.regions) : undefined;
+  for (const region of snapshot.regions) {
+    if (allowed && !allowed.has(region)) { rejected.push({ region, why: 'not in the job\'s allowed regions' }); continue; }
+    if (excluded.has(region)) { rejected.push({ region, why: 'excluded for this job (it was moved away from here)' }); continue; }
+    const health = snapshot.health.get(region);
+    if (!acceptsWork(health)) { rejected.push({ region, why: `${health!.state}: ${health!.reason}` }); continue; }
+    const clusters = snapshot.clusters.filter((c) => c.region === region);
+    let best = 0;
+    for (const cluster of clusters) {
+      const free = cluster.gpus - allocatedGpus(snapshot.ledgers.get(cluster.id));
+      best = Math.max(best, free);
+      if (free >= job.gpus) candidates.push({ cluster, free });
+    }
+    if (!clusters.some((c) => c.gpus - allocatedGpus(snapshot.ledgers.get(c.id)) >= job.gpus)) {
+      rejected.push({ region, why: `${best} free GPUs on its best cluster, job needs ${job.gpus}` });
+    }
+  }
+  if (candidates.length === 0) {
+    return { placed: false, why: `no healthy cluster has ${job.gpus} free GPUs`, rejected };
+  }
+  // Most free GPUs first spreads load and leaves the tightest clusters for small jobs to fill; name breaks ties.
+  candidates.sort((a, b) => b.free - a.free || a.cluster.id.localeCompare(b.cluster.id));
+  const chosen = candidates[0]!;
+  for (const c of candidates.slice(1)) {
+    if (c.cluster.region !== chosen.cluster.region && !rejected.some((r) => r.region === c.cluster.region)) {
+      rejected.push({ region: c.cluster.region, why: `fits, but ${c.free} free GPUs < ${chosen.free} on ${chosen.cluster.name}` });
+    }
+  }
+  return { placed: true, cluster: chosen.cluster, freeGpus: chosen.free, why: `${chosen.cluster.name} in ${chosen.cluster.region} has ${chosen.free} free GPUs`, rejected };
+}

@@ -1,0 +1,42 @@
+/** Plans are data: what to do, in order, and why. Every action carries a deterministic key. */
+import type { RegionName } from '../fleet/types.js';
+import type { RegionOutageSignal } from '../signals/types.js';
+
+export type Action =
+  | {
+      /** Apply a Service Health incident update to a region (re-applied to fresh state at execution). */
+      readonly kind: 'applyIncident'; readonly key: string; readonly region: RegionName;
+      readonly signal: RegionOutageSignal; readonly reason: string;
+    }
+  | {
+      /** A recovering region that has held down long enough becomes healthy. */
+      readonly kind: 'endHoldDown'; readonly key: string; readonly region: RegionName; readonly since: string; readonly reason: string;
+    }
+  | {
+      readonly kind: 'stopRayJob'; readonly key: string; readonly jobId: string; readonly attempt: number;
+      readonly clusterId: string; readonly region: RegionName; readonly submissionId: string; readonly reason: string;
+    }
+  | {
+      readonly kind: 'requeueJob'; readonly key: string; readonly jobId: string; readonly fromAttempt: number;
+      readonly toAttempt: number; readonly fromRegion: RegionName; readonly excludeRegions: readonly RegionName[];
+      readonly reason: string;
+    }
+  | {
+      /** A job's submission reached a terminal state on Ray: record it and free its GPUs. */
+      readonly kind: 'recordJobEnd'; readonly key: string; readonly jobId: string; readonly attempt: number;
+      readonly clusterId: string; readonly submissionId: string; readonly outcome: 'succeeded' | 'failed' | 'stopped'; readonly reason: string;
+    }
+  | {
+      /** Free GPUs held for a submission that no longer runs. */
+      readonly kind: 'releaseGpus'; readonly key: string; readonly clusterId: string; readonly submissionId: string; readonly reason: string;
+    };
+
+export type ActionKind = Action['kind'];
+
+export interface Plan {
+  /** What caused it: signal ids, or 'reconcile'. */
+  readonly trigger: readonly string[];
+  readonly actions: readonly Action[];
+  /** Human-readable: why each thing is (or is not) done. */
+  readonly reasons: readonly string[];
+}

@@ -1,0 +1,100 @@
+/**
+ * Observed fleet state in one Table (partitions: signal, region, job, ledger, action). Every write
+ * is conditional (ETag) so any number of function instances can run at once.
+ */
+import { healthyRegion } from '../fleet/regionHealth.js';
+import type { ClusterLedger, FleetSpec, JobRecord, RegionHealth } from '../fleet/types.js';
+import type { FleetSnapshot } from '../planner/snapshot.js';
+import type { EntityStore } from '../ports/entityStore.js';
+import type { Signal } from '../signals/types.js';
+import { mutate } from './mutate.js';
+
+export interface SignalEntry {
+  readonly signal: Signal;
+  readonly receivedAt: string;
+  readonly status: 'recorded' | 'processed';
+  readonly outcome?: string;
+  readonly processedAt?: string;
+}
+
+export type ActionStatus = 'started' | 'done' | 'failed';
+export interface ActionEntry {
+  readonly key: string;
+  readonly kind: string;
+  readonly trigger: readonly string[];
+  readonly reason: string;
+  readonly status: ActionStatus;
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+  readonly outcome?: string;
+  readonly dryRun: boolean;
+}
+
+export class FleetState {
+  constructor(private readonly store: EntityStore, private readonly fleet: FleetSpec) {}
+
+  /** Records a signal once by its idempotency key. 'unfinished': seen before but never fully processed (a crash): process again. */
+  async recordSignal(signal: Signal, receivedAt: Date): Promise<'new' | 'duplicate' | 'unfinished'> {
+    const entry: SignalEntry = { signal, receivedAt: receivedAt.toISOString(), status: 'recorded' };
+    if ((await this.store.create('signal', signal.id, entry)) === 'created') return 'new';
+    const existing = await this.store.get<SignalEntry>('signal', signal.id);
+    return existing?.value.status === 'processed' ? 'duplicate' : 'unfinished';
+  }
+
+  async markSignalProcessed(id: string, outcome: string, at: Date): Promise<void> {
+    await mutate<SignalEntry>(this.store, 'signal', id, (cur) =>
+      cur && cur.status !== 'processed' ? { ...cur, status: 'processed', outcome, processedAt: at.toISOString() } : undefined);
+  }
+
+  async signals(): Promise<SignalEntry[]> {
+    return (await this.store.list<SignalEntry>('signal')).map((e) => e.value);
+  }
+
+  async snapshot(now: Date): Promise<FleetSnapshot> {
+    const [regions, jobs, ledgers] = await Promise.all([
+      this.store.list<RegionHealth>('region'), this.store.list<JobRecord>('job'), this.store.list<ClusterLedger>('ledger'),
+    ]);
+    const health = new Map(this.fleet.regions.map((r) => [r, healthyRegion(r, now.toISOString())]));
+    for (const r of regions) health.set(r.value.region, r.value);
+    return {
+      regions: this.fleet.regions, clusters: this.fleet.clusters, policy: this.fleet.policy, health,
+      jobs: jobs.map((j) => j.value), ledgers: new Map(ledgers.map((l) => [l.value.clusterId, l.value])),
+    };
+  }
+
+  job(jobId: string): Promise<JobRecord | undefined> {
+    return this.store.get<JobRecord>('job', jobId).then((v) => v?.value);
+  }
+
+  mutateJob(jobId: string, decide: (current: JobRecord | undefined) => JobRecord | undefined) {
+    return mutate<JobRecord>(this.store, 'job', jobId, decide);
+  }
+
+  mutateRegion(region: string, decide: (current: RegionHealth | undefined) => RegionHealth | undefined) {
+    return mutate<RegionHealth>(this.store, 'region', region, decide);
+  }
+
+  mutateLedger(clusterId: string, decide: (current: ClusterLedger) => ClusterLedger | undefined) {
+    return mutate<ClusterLedger>(this.store, 'ledger', clusterId, (cur) => decide(cur ?? { clusterId, allocations: {} }));
+  }
+
+  /**
+   * The action log is written before acting. 'new' and 'retry' (started earlier but never finished:
+   * a crash) mean act now; every action is idempotent, so acting twice is harmless. 'done': skip.
+   */
+  async beginAction(entry: Omit<ActionEntry, 'status' | 'startedAt'>, now: Date): Promise<'new' | 'retry' | 'done'> {
+    const row: ActionEntry = { ...entry, status: 'started', startedAt: now.toISOString() };
+    if ((await this.store.create('action', entry.key, row)) === 'created') return 'new';
+    const existing = await this.store.get<ActionEntry>('action', entry.key);
+    return existing?.value.status === 'done' ? 'done' : 'retry';
+  }
+
+  async finishAction(key: string, status: 'done' | 'failed', outcome: string, now: Date): Promise<void> {
+    await mutate<ActionEntry>(this.store, 'action', key, (cur) =>
+      cur ? { ...cur, status, outcome, finishedAt: now.toISOString() } : undefined);
+  }
+
+  async actions(): Promise<ActionEntry[]> {
+    return (await this.store.list<ActionEntry>('action')).map((e) => e.value);
+  }
+}
