@@ -1,0 +1,69 @@
+/**
+ * `POST /api/alerts`: an Azure Monitor action-group webhook body → signals.
+ *
+ * Two steps, so that new alert families plug in without touching the schema code:
+ * 1. the schema (`schemaId`) picks an envelope reader that validates the envelope and reduces it to an
+ *    `AlertEnvelope` (envelope.ts);
+ * 2. the envelope's family (normalised `monitoringService` / legacy `eventSource`) picks a family parser
+ *    from `FAMILY_PARSERS`; families without one become a single `ignored` signal (unhandled.ts).
+ */
+import { SignalParseError, type Signal } from '../types.js';
+import { describe, field, isRecord, norm, requireString, type JsonRecord } from '../read.js';
+import {
+  COMMON_SCHEMA_ID,
+  LEGACY_ACTIVITY_LOG_SCHEMA_ID,
+  readCommonEnvelope,
+  readLegacyEnvelope,
+  type AlertEnvelope,
+} from './envelope.js';
+import { parseResourceHealth } from './resourceHealth.js';
+import { parseServiceHealth } from './serviceHealth.js';
+import { parseUnhandled } from './unhandled.js';
+
+export type { AlertEnvelope } from './envelope.js';
+export { COMMON_SCHEMA_ID, LEGACY_ACTIVITY_LOG_SCHEMA_ID } from './envelope.js';
+
+export type AlertFamilyParser = (env: AlertEnvelope) => Signal[];
+
+/** Envelope readers by normalised schemaId. */
+const SCHEMAS: ReadonlyMap<string, (body: JsonRecord) => AlertEnvelope> = new Map([
+  [norm(COMMON_SCHEMA_ID), readCommonEnvelope],
+  [norm(LEGACY_ACTIVITY_LOG_SCHEMA_ID), readLegacyEnvelope],
+]);
+
+/** Family parsers by normalised monitoringService / eventSource ("Resource Health" and "ResourceHealth" alike). */
+const FAMILY_PARSERS: ReadonlyMap<string, AlertFamilyParser> = new Map<string, AlertFamilyParser>([
+  ['servicehealth', (env) => [parseServiceHealth(env)]],
+  ['resourcehealth', (env) => [parseResourceHealth(env)]],
+]);
+
+/**
+ * Parse an action-group webhook body (common alert schema or legacy activity-log schema). `body` is the
+ * parsed JSON (JSON text is accepted too). Returns the signals (one per alert today); throws
+ * `SignalParseError` naming the dotted field path when the body is not what it claims to be. Never throws
+ * anything else, never fetches anything.
+ */
+export function parseAlertBody(body: unknown): Signal[] {
+  let value = body;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value) as unknown;
+    } catch {
+      throw new SignalParseError('body', 'is text but not JSON');
+    }
+  }
+  if (!isRecord(value)) {
+    throw new SignalParseError('body', `must be a JSON object (an action-group alert), got ${describe(value)}`);
+  }
+  const schemaId = requireString(field(value, 'schemaId'), 'schemaId');
+  const read = SCHEMAS.get(norm(schemaId));
+  if (read === undefined) {
+    throw new SignalParseError(
+      'schemaId',
+      `unknown schema (expected ${COMMON_SCHEMA_ID} or ${LEGACY_ACTIVITY_LOG_SCHEMA_ID})`,
+    );
+  }
+  const env = read(value);
+  const parse = FAMILY_PARSERS.get(env.family) ?? ((e: AlertEnvelope) => [parseUnhandled(e)]);
+  return parse(env);
+}

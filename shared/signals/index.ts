@@ -1,0 +1,20 @@
+/**
+ * Public API of the signal parsers (DESIGN §4). Pure code: no SDK, no I/O, no URL is ever fetched.
+ *
+ * One parser module per source family (`alerts/` for Azure Monitor action groups today; Event Grid /
+ * CloudEvents arrive in their own folder), each with a dispatcher that returns `Signal[]` or throws
+ * `SignalParseError`.
+ */
+export * from './types.js';
+export { parseAlertBody, COMMON_SCHEMA_ID, LEGACY_ACTIVITY_LOG_SCHEMA_ID } from './alerts/index.js';
+export type { AlertEnvelope, AlertFamilyParser } from './alerts/index.js';
+export {
+  toArmRegion,
+  isArmRegion,
+  regionDisplayName,
+  AZURE_REGIONS,
+  ARM_REGION_NAMES,
+  REGION_DISPLAY_TO_ARM,
+} from './regions.js';
+export type { AzureRegion, RegionCategory } from './regions.js';
+export { toIsoTime } from './time.js';

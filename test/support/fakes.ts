@@ -1,0 +1,70 @@
+/** Hand-written in-memory fakes of the ports, with real state and recorded calls, for unit tests of the core. */
+import { MemoryEntityStore } from '../../shared/adapters/storage/memoryEntityStore.js';
+import type { Ports } from '../../shared/executor/ports.js';
+import { DEFAULT_POLICY, type ClusterSpec, type FleetSpec, type Policy } from '../../shared/fleet/types.js';
+import type { JobMessage } from '../../shared/jobs/jobSpec.js';
+import { silentLogger } from '../../shared/observability/logger.js';
+import type { CheckpointStore } from '../../shared/ports/checkpoints.js';
+import type { JobQueue } from '../../shared/ports/jobQueue.js';
+import type { RayJobInfo, RayJobs, RaySubmitRequest } from '../../shared/ports/rayJobs.js';
+import { FleetState } from '../../shared/state/fleetState.js';
+
+export class FakeRayJobs implements RayJobs {
+  readonly jobs = new Map<string, { endpoint: string; request: RaySubmitRequest; status: RayJobInfo['status'] }>();
+  readonly calls: string[] = [];
+  readonly unreachable = new Set<string>();
+  async submit(endpoint: string, request: RaySubmitRequest) {
+    this.calls.push(`submit ${request.submissionId}`);
+    if (this.unreachable.has(endpoint)) throw new Error('connect ECONNREFUSED');
+    if (this.jobs.has(request.submissionId)) return 'duplicate' as const;
+    this.jobs.set(request.submissionId, { endpoint, request, status: 'RUNNING' });
+    return 'submitted' as const;
+  }
+  async stop(endpoint: string, submissionId: string) {
+    this.calls.push(`stop ${submissionId}`);
+    if (this.unreachable.has(endpoint)) return 'unreachable' as const;
+    const job = this.jobs.get(submissionId);
+    if (!job) return 'notFound' as const;
+    if (job.status !== 'RUNNING' && job.status !== 'PENDING') return 'alreadyStopped' as const;
+    job.status = 'STOPPED';
+    return 'stopped' as const;
+  }
+  async get(endpoint: string, submissionId: string) {
+    if (this.unreachable.has(endpoint)) return 'unreachable' as const;
+    const job = this.jobs.get(submissionId);
+    return job ? { submissionId, status: job.status, metadata: job.request.metadata ?? {} } : 'notFound' as const;
+  }
+  async list(endpoint: string) {
+    if (this.unreachable.has(endpoint)) return 'unreachable' as const;
+    return [...this.jobs].filter(([, j]) => j.endpoint === endpoint).map(([submissionId, j]) => ({ submissionId, status: j.status, metadata: j.request.metadata ?? {} }));
+  }
+}
+
+/** Drops a message whose id it has seen, like a queue with duplicate detection. */
+export class FakeJobQueue implements JobQueue {
+  readonly sent: Array<{ message: JobMessage; messageId: string; notBefore?: Date }> = [];
+  readonly dropped: string[] = [];
+  private readonly seen = new Set<string>();
+  async send(message: JobMessage, options: { messageId: string; notBefore?: Date }) {
+    if (this.seen.has(options.messageId)) { this.dropped.push(options.messageId); return; }
+    this.seen.add(options.messageId);
+    this.sent.push({ message, messageId: options.messageId, ...(options.notBefore ? { notBefore: options.notBefore } : {}) });
+  }
+  /** Takes every message sent so far (what a consumer would receive). */
+  drain() { return this.sent.splice(0); }
+}
+
+export class FakeCheckpoints implements CheckpointStore {
+  readonly latest = new Map<string, string>();
+  async latestComplete(prefix: string) { return this.latest.get(prefix); }
+}
+
+export function fakePorts(clusters: ClusterSpec[], policy: Partial<Policy> = {}, now = () => new Date('2026-11-28T12:00:00Z')) {
+  const fleet: FleetSpec = { regions: [...new Set(clusters.map((c) => c.region))], clusters, policy: { ...DEFAULT_POLICY, ...policy } };
+  const store = new MemoryEntityStore();
+  const ray = new FakeRayJobs();
+  const queue = new FakeJobQueue();
+  const checkpoints = new FakeCheckpoints();
+  const ports: Ports = { fleet, state: new FleetState(store, fleet), ray, queue, checkpoints, clock: { now }, log: silentLogger };
+  return { ports, store, ray, queue, checkpoints };
+}
