@@ -1,0 +1,44 @@
+/**
+ * The `autopilot` command (DESIGN §7). `start` is what `npm start` runs; `signals parse <file>`
+ * prints the signals one inbound body becomes.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseAlertBody } from '../../shared/signals/index.js';
+import { SignalParseError } from '../../shared/signals/types.js';
+
+const USAGE = `usage:
+  autopilot start                    run the local twin, host and demo (what npm start runs)
+  autopilot signals parse <file>     print the JSON array of signals for one Azure Monitor alert body`;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, sub, file] = argv;
+  if (command === 'start') {
+    const { start } = await import('./start.js');
+    await start();
+    return 0;
+  }
+  if (command === 'signals' && sub === 'parse' && file) {
+    let body: unknown;
+    try {
+      body = JSON.parse(await readFile(file, 'utf8'));
+    } catch (e) {
+      console.error(`autopilot: cannot read ${file}: ${(e as Error).message}`);
+      return 2;
+    }
+    try {
+      console.log(JSON.stringify(parseAlertBody(body), null, 2));
+      return 0;
+    } catch (e) {
+      if (e instanceof SignalParseError) {
+        console.error(`autopilot: ${file} is not an alert body it can read: ${e.message}`);
+        return 2;
+      }
+      throw e;
+    }
+  }
+  console.error(USAGE);
+  return 2;
+}
+
+const code = await main(process.argv.slice(2));
+if (code !== 0) process.exitCode = code;

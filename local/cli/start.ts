@@ -1,0 +1,114 @@
+/**
+ * `npm start` / `autopilot start`: the whole thing on loopback with a demo that runs itself —
+ * jobs submitted steadily, a region outage after ~30 s, its jobs resuming elsewhere, the region
+ * recovering later. The console says what happens as it happens; the full structured log goes to
+ * .local/autopilot.log.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { regionOutageDrill, regionRecovery } from '../outageDrill.js';
+import { startStack, type Stack } from '../stack.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const OUTAGE_AFTER_MS = 30_000;
+const RECOVER_AFTER_MS = 45_000;
+const SUBMIT_EVERY_MS = 3_000;
+const OUTAGE_REGION = 'eastus2';
+
+const stamp = () => new Date().toISOString().slice(11, 19);
+const say = (line: string) => console.log(`${stamp()}  ${line}`);
+
+export async function start(): Promise<void> {
+  const port = Number(process.env.PORT ?? 7071);
+  await mkdir(join(REPO_ROOT, '.local'), { recursive: true });
+  const logPath = join(REPO_ROOT, '.local', 'autopilot.log');
+  const logFile = createWriteStream(logPath, { flags: 'w' });
+  say('GPU Fleet Autopilot — local twin. Starting…');
+  let stack: Stack;
+  try {
+    stack = await startStack({
+      port,
+      log: (record) => {
+        logFile.write(`${JSON.stringify({ at: new Date().toISOString(), ...record })}\n`);
+        if (record.level === 'error' || record.level === 'warn' || record.level === 'warning') say(`  ${record.level}: ${record.message}`);
+        else if (typeof record.message === 'string' && /^(Azurite|Service Bus twin)/.test(record.message)) say(`  ${record.message}`);
+      },
+    });
+  } catch (e) {
+    console.error(`Could not start: ${(e as Error).message}`);
+    process.exitCode = 1;
+    return;
+  }
+  const { world } = stack;
+  say(`  Fleet twin: ${world.regions.map((r) => r.name).join(', ')} — ${world.clusters.size} AKS clusters, ${[...world.clusters.values()].reduce((a, c) => a + c.gpus, 0)} GPUs, a Ray Jobs API per cluster`);
+  say(`  Local Functions host on ${stack.hostUrl} serving: ${stack.host.functions.join(', ')}`);
+  console.log(`
+Where to look (function key for this run: ${stack.functionKey}):
+  curl -s -H 'x-functions-key: ${stack.functionKey}' ${stack.hostUrl}/api/fleet
+  curl -s -H 'x-functions-key: ${stack.functionKey}' ${stack.hostUrl}/api/jobs/demo-job-001
+  full structured log: ${logPath}
+Demo: a job every ${SUBMIT_EVERY_MS / 1000} s; ${OUTAGE_REGION} goes down at +${OUTAGE_AFTER_MS / 1000} s and comes back ${RECOVER_AFTER_MS / 1000} s later. Ctrl-C stops everything.
+`);
+
+  world.on('jobStarted', (job) => {
+    const where = world.clusters.get(job.clusterId)!;
+    if (job.attempt > 1) say(`▶ ${job.jobId} attempt ${job.attempt} running on ${where.name} (${where.region}), resumed from step ${job.startStep}`);
+  });
+  world.on('jobEnded', (job) => {
+    if (job.status === 'SUCCEEDED') say(`✓ ${job.jobId} finished (${job.totalSteps} steps) on ${world.clusters.get(job.clusterId)!.name}`);
+    else say(`■ ${job.jobId} attempt ${job.attempt} ${job.status}: ${job.message}`);
+  });
+
+  let n = 0;
+  const submit = async () => {
+    n++;
+    const jobId = `demo-job-${String(n).padStart(3, '0')}`;
+    const res = await stack.api('/api/jobs', { body: {
+      jobId, entrypoint: 'python train.py --resume-from-latest', gpus: 2, checkpointPrefix: `runs/${jobId}/`,
+      runtimeEnv: { env_vars: { TOTAL_STEPS: '600', CHECKPOINT_EVERY: '50' } },
+    } }).catch((e: Error) => ({ status: 0, body: e.message }));
+    if (res.status !== 202) say(`  submit ${jobId} → ${res.status} ${JSON.stringify(res.body)}`);
+  };
+  const timers: NodeJS.Timeout[] = [];
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    say('Stopping…');
+    for (const t of timers) clearTimeout(t);
+    await stack.stop();
+    logFile.end();
+    say('Stopped. Nothing left running.');
+  };
+  process.once('SIGINT', () => { void shutdown(); });
+  process.once('SIGTERM', () => { void shutdown(); });
+
+  await submit();
+  timers.push(setInterval(() => { void submit(); }, SUBMIT_EVERY_MS));
+  timers.push(setTimeout(async () => {
+    say(`⚡ Region outage: ${OUTAGE_REGION} goes dark; Service Health sends an incident alert to POST /api/alerts`);
+    const result = await regionOutageDrill(stack, OUTAGE_REGION, { trackingId: 'DEMO-OUTAGE-1' });
+    say(`  alert answered ${result.alertStatus} in ${result.alertToRequeuedMs.toFixed(0)} ms: ${result.affected.length} jobs of ${OUTAGE_REGION} stopped/requeued (${result.affected.join(', ') || 'none'})`);
+    if (result.alertToAllRunningMs !== undefined) {
+      say(`★ Every job of ${OUTAGE_REGION} is running elsewhere ${result.alertToAllRunningMs.toFixed(0)} ms after the alert was received; work lost: ${result.moves.map((m) => `${m.jobId} ${m.lostSteps} steps`).join(', ') || 'none'}`);
+    } else {
+      say(`! Not every job of ${OUTAGE_REGION} was running elsewhere within 60 s; see GET /api/fleet and ${logPath}`);
+    }
+    timers.push(setTimeout(async () => {
+      say(`☀ ${OUTAGE_REGION} is back; Service Health sends Resolved. It stays 'recovering' for the hold-down (20 s), then takes work again`);
+      await regionRecovery(stack, OUTAGE_REGION, 'DEMO-OUTAGE-1');
+    }, RECOVER_AFTER_MS));
+  }, OUTAGE_AFTER_MS));
+  let lastHealth = '';
+  timers.push(setInterval(async () => {
+    const fleet = await stack.api('/api/fleet').catch(() => undefined);
+    if (!fleet || fleet.status !== 200) return;
+    const health = (fleet.body.regions as Array<{ region: string; health: string }>).map((r) => `${r.region}=${r.health}`).join(' ');
+    const jobs = Object.entries(fleet.body.jobs.byState as Record<string, number>).map(([s, c]) => `${s} ${c}`).join(', ');
+    if (health !== lastHealth) say(`  regions: ${health}`);
+    lastHealth = health;
+    say(`  jobs: ${jobs}`);
+  }, 10_000));
+}
