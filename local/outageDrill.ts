@@ -19,6 +19,8 @@ export interface OutageResult {
   readonly moves: ReadonlyArray<{ jobId: string; from: string; to: string; attempt: number; resumedFromStep: number; lostSteps: number }>;
   readonly alertStatus: number;
   readonly alertBody: unknown;
+  /** The alert as sent, for re-delivery. */
+  readonly alert: unknown;
 }
 
 export async function regionOutageDrill(stack: Stack, region: string, options: { trackingId?: string; timeoutMs?: number } = {}): Promise<OutageResult> {
@@ -51,7 +53,7 @@ export async function regionOutageDrill(stack: Stack, region: string, options: {
       jobId: j.jobId, from: region, to: world.clusters.get(j.clusterId)!.name, attempt: j.attempt,
       resumedFromStep: j.startStep, lostSteps: (stepsAtOutage.get(j.jobId) ?? 0) - j.startStep,
     })).sort((a, b) => a.jobId.localeCompare(b.jobId));
-    return { region, trackingId, affected, alertToRequeuedMs, alertToAllRunningMs, moves, alertStatus: answer.status, alertBody: answer.body };
+    return { region, trackingId, affected, alertToRequeuedMs, alertToAllRunningMs, moves, alertStatus: answer.status, alertBody: answer.body, alert: answer.alert };
   } finally {
     world.off('jobStarted', onStart);
   }

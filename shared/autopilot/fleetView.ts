@@ -1,6 +1,7 @@
 /** What `GET /api/fleet` shows: regions with health, their clusters, and jobs by state. */
 import type { Ports } from '../executor/ports.js';
 import type { JobState, RegionHealthState } from '../fleet/types.js';
+import { NO_TRANSITION } from '../fleet/regionHealth.js';
 import { allocatedGpus } from '../planner/snapshot.js';
 
 export interface FleetView {
@@ -9,7 +10,8 @@ export interface FleetView {
   readonly regions: ReadonlyArray<{
     readonly region: string;
     readonly health: RegionHealthState;
-    readonly since: string;
+    /** null: never changed state. */
+    readonly since: string | null;
     readonly reason: string;
     readonly clusters: ReadonlyArray<{ readonly name: string; readonly id: string; readonly gpus: number; readonly gpusAllocated: number; readonly jobsRunning: number }>;
   }>;
@@ -31,7 +33,7 @@ export async function fleetView(ports: Ports): Promise<FleetView> {
     regions: snap.regions.map((region) => {
       const h = snap.health.get(region)!;
       return {
-        region, health: h.state, since: h.since, reason: h.reason,
+        region, health: h.state, since: h.since === NO_TRANSITION ? null : h.since, reason: h.reason,
         clusters: snap.clusters.filter((c) => c.region === region).map((c) => ({
           name: c.name, id: c.id, gpus: c.gpus, gpusAllocated: allocatedGpus(snap.ledgers.get(c.id)),
           jobsRunning: snap.jobs.filter((j) => j.state === 'running' && j.clusterId === c.id).length,

@@ -43,7 +43,7 @@ export async function processSignal(signal: Signal, ports: Ports): Promise<Signa
     const plan = planForSignal(await ports.state.snapshot(now), signal, now);
     ports.log.info('planned', { reasons: plan.reasons, actions: plan.actions.map((a) => a.key) });
     const actions = await execute(plan, ports);
-    if (actions.some((a) => a.status === 'failed')) {
+    if (actions.some((a) => a.status === 'failed' || a.status === 'inProgress')) {
       return { id: signal.id, kind: signal.kind, status: 'recordedNotProcessed', reasons: plan.reasons, actions };
     }
     await ports.state.markSignalProcessed(signal.id, plan.reasons.join('; ') || 'no action', ports.clock.now());

@@ -11,7 +11,7 @@ import { performAction } from './performAction.js';
 export interface ActionResult {
   readonly key: string;
   readonly kind: Action['kind'];
-  readonly status: 'done' | 'skipped' | 'failed' | 'dryRun';
+  readonly status: 'done' | 'skipped' | 'inProgress' | 'failed' | 'dryRun';
   readonly outcome: string;
 }
 
@@ -24,6 +24,11 @@ export async function execute(plan: Plan, ports: Ports): Promise<ActionResult[]>
       { key: action.key, kind: action.kind, trigger: plan.trigger, reason: action.reason, dryRun }, ports.clock.now());
     if (begun === 'done') {
       results.push({ key: action.key, kind: action.kind, status: 'skipped', outcome: 'already done' });
+      continue;
+    }
+    if (begun === 'inProgress') {
+      // Another worker is doing it right now; not done from here, so a crash there is retried later.
+      results.push({ key: action.key, kind: action.kind, status: 'inProgress', outcome: 'in progress elsewhere' });
       continue;
     }
     if (dryRun) {

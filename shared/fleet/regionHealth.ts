@@ -7,6 +7,9 @@
 import type { RegionOutageSignal } from '../signals/types.js';
 import type { IncidentState, Policy, RegionHealth, RegionName } from './types.js';
 
+/** `since` of a region that has never changed state. */
+export const NO_TRANSITION = '1970-01-01T00:00:00.000Z';
+
 export const healthyRegion = (region: RegionName, since: string): RegionHealth => ({
   region, state: 'healthy', since, reason: 'no incident', incidents: {},
 });

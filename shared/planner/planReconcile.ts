@@ -34,9 +34,12 @@ export function planReconcile(snapshot: FleetSnapshot, listings: RayListings, no
       const job = jobId ? jobs.get(jobId) : undefined;
       if (!job) continue;
       const terminal = TERMINAL_RAY_STATUSES.has(info.status);
-      if (info.submissionId !== job.submissionId && !terminal) {
+      // Only an older attempt is stale. The current attempt may be on Ray a moment before its record
+      // says so (the consumer submits, then records): that copy is the one that must keep running.
+      const attempt = Number(info.metadata?.autopilotAttempt ?? 0);
+      if (attempt < job.attempt && !terminal) {
         actions.push({
-          kind: 'stopRayJob', key: `reconcile-stop:${info.submissionId}`, jobId: job.jobId, attempt: Number(info.metadata?.autopilotAttempt ?? 0),
+          kind: 'stopRayJob', key: `reconcile-stop:${info.submissionId}`, jobId: job.jobId, attempt,
           clusterId: cluster.id, region: cluster.region, submissionId: info.submissionId,
           reason: `${info.submissionId} is ${info.status} on ${cluster.name} but ${job.jobId} is at attempt ${job.attempt} (${job.state}); stop the stale copy so the job never runs twice`,
         });

@@ -2,7 +2,7 @@
  * Observed fleet state in one Table (partitions: signal, region, job, ledger, action). Every write
  * is conditional (ETag) so any number of function instances can run at once.
  */
-import { healthyRegion } from '../fleet/regionHealth.js';
+import { healthyRegion, NO_TRANSITION } from '../fleet/regionHealth.js';
 import type { ClusterLedger, FleetSpec, JobRecord, RegionHealth } from '../fleet/types.js';
 import type { FleetSnapshot } from '../planner/snapshot.js';
 import type { EntityStore } from '../ports/entityStore.js';
@@ -18,6 +18,9 @@ export interface SignalEntry {
 }
 
 export type ActionStatus = 'started' | 'done' | 'failed';
+
+/** How long a started action belongs to the worker that started it; after that it may be retried. */
+export const ACTION_LEASE_MS = 60_000;
 export interface ActionEntry {
   readonly key: string;
   readonly kind: string;
@@ -50,11 +53,12 @@ export class FleetState {
     return (await this.store.list<SignalEntry>('signal')).map((e) => e.value);
   }
 
-  async snapshot(now: Date): Promise<FleetSnapshot> {
+  async snapshot(_now: Date): Promise<FleetSnapshot> {
     const [regions, jobs, ledgers] = await Promise.all([
       this.store.list<RegionHealth>('region'), this.store.list<JobRecord>('job'), this.store.list<ClusterLedger>('ledger'),
     ]);
-    const health = new Map(this.fleet.regions.map((r) => [r, healthyRegion(r, now.toISOString())]));
+    // A region with no record has never changed state: healthy since the beginning.
+    const health = new Map(this.fleet.regions.map((r) => [r, healthyRegion(r, NO_TRANSITION)]));
     for (const r of regions) health.set(r.value.region, r.value);
     return {
       regions: this.fleet.regions, clusters: this.fleet.clusters, policy: this.fleet.policy, health,
@@ -82,11 +86,19 @@ export class FleetState {
    * The action log is written before acting. 'new' and 'retry' (started earlier but never finished:
    * a crash) mean act now; every action is idempotent, so acting twice is harmless. 'done': skip.
    */
-  async beginAction(entry: Omit<ActionEntry, 'status' | 'startedAt'>, now: Date): Promise<'new' | 'retry' | 'done'> {
+  async beginAction(entry: Omit<ActionEntry, 'status' | 'startedAt'>, now: Date): Promise<'new' | 'retry' | 'done' | 'inProgress'> {
     const row: ActionEntry = { ...entry, status: 'started', startedAt: now.toISOString() };
     if ((await this.store.create('action', entry.key, row)) === 'created') return 'new';
-    const existing = await this.store.get<ActionEntry>('action', entry.key);
-    return existing?.value.status === 'done' ? 'done' : 'retry';
+    // Take the action over only if it is not done and its lease ran out (its worker crashed or gave up).
+    let outcome: 'retry' | 'done' | 'inProgress' = 'retry';
+    await mutate<ActionEntry>(this.store, 'action', entry.key, (cur) => {
+      if (!cur) { outcome = 'retry'; return row; }
+      if (cur.status === 'done') { outcome = 'done'; return undefined; }
+      if (cur.status === 'started' && now.getTime() - Date.parse(cur.startedAt) < ACTION_LEASE_MS) { outcome = 'inProgress'; return undefined; }
+      outcome = 'retry';
+      return { ...cur, status: 'started', startedAt: now.toISOString() };
+    });
+    return outcome;
   }
 
   async finishAction(key: string, status: 'done' | 'failed', outcome: string, now: Date): Promise<void> {

@@ -16,6 +16,12 @@ describe('planReconcile', () => {
     expect(plan.actions.map((a) => a.key)).toEqual(['reconcile-stop:j-1']);
   });
 
+  it('leaves alone the current attempt that Ray runs a moment before its record says so', () => {
+    const job = runningJob('j', west, { state: 'queued', attempt: 2, submissionId: undefined, region: undefined, clusterId: undefined });
+    const plan = planReconcile(snapshot({ clusters: [west], jobs: [job] }), new Map([[west.id, [info('j-2', 'RUNNING', 'j', 2)]]]), NOW);
+    expect(plan.actions).toEqual([]);
+  });
+
   it('records a finished job and frees its GPUs in the same action', () => {
     const job = runningJob('j', west);
     const ledgers = new Map([[west.id, { clusterId: west.id, allocations: { 'j-1': 2 } }]]);

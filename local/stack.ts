@@ -1,0 +1,144 @@
+/**
+ * Everything `npm start` and the end-to-end tests run, on loopback: Azurite (HTTPS + OAuth), the
+ * fleet twin (world, a Ray Jobs face per cluster, the Service Bus AMQP face) and the local Functions
+ * host serving the app's own function definitions. Identity-based settings only; the credential is
+ * a static fake that Azurite accepts.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { Agent } from 'node:https';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { ServiceBusClient } from '@azure/service-bus';
+import { closeRuntime, configureRuntime } from '../shared/runtime.js';
+import { startAzurite, type RunningAzurite } from './azurite.js';
+import { DEMO_REGIONS, DEMO_SUBSCRIPTION, demoClusters, fleetYaml } from './demoFleet.js';
+import { StaticTokenCredential } from './fakeCredential.js';
+import { startLocalHost, type LocalHost } from './host/localHost.js';
+import { ensureLocalCertificate } from './tls.js';
+import { startRayJobsFace, type RayJobsFace } from './twin/ray/rayJobsFace.js';
+import { startServiceBusTwin, type ServiceBusTwin } from './twin/serviceBus/serviceBusTwin.js';
+import { serviceHealthAlertBody } from './twin/serviceHealthAlert.js';
+import { FleetWorld } from './twin/world.js';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export interface StackOptions {
+  /** Port of the local Functions host; 0 picks a free one. */
+  readonly port?: number;
+  readonly gpusPerCluster?: number;
+  /** World tick: one training step per running job. */
+  readonly stepMs?: number;
+  readonly reconcileSchedule?: string;
+  readonly recoveryHoldDownSeconds?: number;
+  readonly waitBackoffSeconds?: number;
+  readonly log?: (record: Record<string, unknown>) => void;
+}
+
+export interface Stack {
+  readonly hostUrl: string;
+  readonly functionKey: string;
+  readonly world: FleetWorld;
+  readonly serviceBus: ServiceBusTwin;
+  readonly host: LocalHost;
+  readonly fleetFile: string;
+  /** Calls the autopilot's HTTP API with the function key. */
+  api(path: string, init?: { method?: string; body?: unknown; rawBody?: string }): Promise<{ status: number; body: any }>;
+  /** Emits a Service Health incident alert for regions (ARM names) to `POST /api/alerts`. */
+  serviceHealth(regions: readonly string[], stage: 'Active' | 'Resolved', trackingId: string): Promise<{ status: number; body: any; alert: unknown }>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const log = options.log ?? (() => {});
+  const localDir = join(REPO_ROOT, '.local');
+  const cert = await ensureLocalCertificate(join(localDir, 'certs'));
+  const agent = new Agent({ ca: cert.cert, keepAlive: true });
+  const credential = new StaticTokenCredential();
+  const stoppers: Array<() => Promise<void>> = [];
+  const stopAll = async () => { for (const s of stoppers.reverse()) await s().catch(() => {}); };
+  try {
+    const azurite: RunningAzurite = await startAzurite({ cert });
+    stoppers.push(() => azurite.stop());
+    log({ level: 'info', message: `Azurite (Tables, Blobs; HTTPS + OAuth) ready in ${azurite.startupMs} ms`, blob: azurite.blobEndpoint, table: azurite.tableEndpoint });
+
+    const blob = new BlobServiceClient(azurite.blobEndpoint, credential, { agent } as never);
+    const checkpoints = blob.getContainerClient('checkpoints');
+    await checkpoints.createIfNotExists();
+
+    const clusters = demoClusters(options.gpusPerCluster ?? 8);
+    const world = new FleetWorld(DEMO_REGIONS, clusters, {
+      write: async (path, content) => { await checkpoints.getBlockBlobClient(path).upload(content, Buffer.byteLength(content)); },
+    });
+    stoppers.push(() => world.stop());
+    const faces = new Map<string, RayJobsFace>();
+    for (const c of clusters) faces.set(c.id, await startRayJobsFace(world.backend(c.id)));
+    stoppers.push(async () => { await Promise.all([...faces.values()].map((f) => f.close())); });
+
+    const serviceBus = await startServiceBusTwin();
+    stoppers.push(() => serviceBus.close());
+    log({ level: 'info', message: `Service Bus twin (AMQP 1.0) on ${serviceBus.endpoint}` });
+
+    const fleetFile = join(localDir, `fleet-${process.pid}.yaml`);
+    await mkdir(localDir, { recursive: true });
+    await writeFile(fleetFile, fleetYaml(clusters, new Map([...faces].map(([id, f]) => [id, f.url])), {
+      recoveryHoldDownSeconds: options.recoveryHoldDownSeconds ?? 20,
+      waitBackoffSeconds: options.waitBackoffSeconds ?? 2,
+      maxWaitBackoffSeconds: 10,
+    }));
+
+    // App settings, as the Functions host would provide them: endpoints and identities, no secrets.
+    Object.assign(process.env, {
+      AzureWebJobsStorage__blobServiceUri: azurite.blobEndpoint,
+      AzureWebJobsStorage__tableServiceUri: azurite.tableEndpoint,
+      ServiceBusConnection__fullyQualifiedNamespace: serviceBus.endpoint,
+      ServiceBusConnection__emulator: 'true',
+      AUTOPILOT_FLEET_FILE: fleetFile,
+      AUTOPILOT_STATE_TABLE: `autopilot${process.pid}`,
+      AUTOPILOT_CHECKPOINT_CONTAINER: 'checkpoints',
+      AUTOPILOT_RECONCILE_SCHEDULE: options.reconcileSchedule ?? '*/5 * * * * *',
+      AUTOPILOT_RAY_TIMEOUT_MS: '1500',
+    });
+    configureRuntime({ credential, agent });
+    stoppers.push(() => closeRuntime());
+
+    // The local host's own Service Bus client, as the Functions host's extension has its own.
+    const triggerClient = new ServiceBusClient(serviceBus.connectionString);
+    stoppers.push(() => triggerClient.close());
+    const functionKey = randomBytes(24).toString('base64url');
+    const host = await startLocalHost({
+      entry: pathToFileURL(join(REPO_ROOT, 'functions', 'index.ts')).href,
+      port: options.port ?? 0,
+      functionKey,
+      serviceBus: { receiverFor: (_connection, queue) => triggerClient.createReceiver(queue, { receiveMode: 'peekLock' }) },
+      log,
+    });
+    stoppers.push(() => host.stop());
+    world.start(options.stepMs ?? 100);
+
+    const api: Stack['api'] = async (path, init = {}) => {
+      const res = await fetch(`${host.url}${path}`, {
+        method: init.method ?? (init.body !== undefined || init.rawBody !== undefined ? 'POST' : 'GET'),
+        headers: { 'x-functions-key': functionKey, 'content-type': 'application/json' },
+        ...(init.rawBody !== undefined ? { body: init.rawBody } : init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+      });
+      const text = await res.text();
+      let body: unknown = text;
+      try { body = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
+      return { status: res.status, body };
+    };
+    const displayName = (arm: string) => DEMO_REGIONS.find((r) => r.name === arm)?.displayName ?? arm;
+    return {
+      hostUrl: host.url, functionKey, world, serviceBus, host, fleetFile, api,
+      serviceHealth: async (regions, stage, trackingId) => {
+        const alert = serviceHealthAlertBody({ subscriptionId: DEMO_SUBSCRIPTION, trackingId, regions: regions.map(displayName), stage, at: new Date() });
+        return { ...(await api('/api/alerts', { body: alert })), alert };
+      },
+      stop: stopAll,
+    };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}
