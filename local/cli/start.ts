@@ -57,7 +57,10 @@ Demo: a job every ${SUBMIT_EVERY_MS / 1000} s; ${OUTAGE_REGION} goes down at +${
     if (job.attempt > 1) say(`▶ ${job.jobId} attempt ${job.attempt} running on ${where.name} (${where.region}), resumed from step ${job.startStep}`);
   });
   world.on('jobEnded', (job) => {
-    if (job.status === 'SUCCEEDED') say(`✓ ${job.jobId} finished (${job.totalSteps} steps) on ${world.clusters.get(job.clusterId)!.name}`);
+    const where = world.clusters.get(job.clusterId)!;
+    const newer = world.allJobs().find((j) => j.jobId === job.jobId && j.attempt > job.attempt);
+    if (job.status === 'SUCCEEDED') say(`✓ ${job.jobId} finished (${job.totalSteps} steps) on ${where.name}`);
+    else if (newer) say(`■ ${job.jobId}: the cut-off copy (attempt ${job.attempt}) on ${where.name} is ${job.status}; attempt ${newer.attempt} carries on — it never ran twice`);
     else say(`■ ${job.jobId} attempt ${job.attempt} ${job.status}: ${job.message}`);
   });
 
@@ -67,7 +70,7 @@ Demo: a job every ${SUBMIT_EVERY_MS / 1000} s; ${OUTAGE_REGION} goes down at +${
     const jobId = `demo-job-${String(n).padStart(3, '0')}`;
     const res = await stack.api('/api/jobs', { body: {
       jobId, entrypoint: 'python train.py --resume-from-latest', gpus: 2, checkpointPrefix: `runs/${jobId}/`,
-      runtimeEnv: { env_vars: { TOTAL_STEPS: '600', CHECKPOINT_EVERY: '50' } },
+      runtimeEnv: { env_vars: { TOTAL_STEPS: '450', CHECKPOINT_EVERY: '50' } },
     } }).catch((e: Error) => ({ status: 0, body: e.message }));
     if (res.status !== 202) say(`  submit ${jobId} → ${res.status} ${JSON.stringify(res.body)}`);
   };
