@@ -17,9 +17,18 @@ export type Placement =
   | { readonly placed: false; readonly why: string; readonly rejected: readonly Rejection[] };
 
 export function place(snapshot: FleetSnapshot, job: JobMessage): Placement {
+  const first = placeAvoiding(snapshot, job, new Set(job.excludeRegions ?? []));
+  if (first.placed || !job.excludeRegions?.length) return first;
+  // A region the job was moved away from is only avoided while something better exists: once it is
+  // healthy again (after its hold-down) and nothing else fits, it may take the job back.
+  const second = placeAvoiding(snapshot, job, new Set());
+  if (!second.placed) return first;
+  return { ...second, why: `${second.why}; ${second.cluster.region} was excluded for this job but is healthy again and nothing else fits`, rejected: first.rejected.filter((r) => r.region !== second.cluster.region) };
+}
+
+function placeAvoiding(snapshot: FleetSnapshot, job: JobMessage, excluded: ReadonlySet<string>): Placement {
   const rejected: Rejection[] = [];
   const candidates: Array<{ cluster: ClusterSpec; free: number }> = [];
-  const excluded = new Set(job.excludeRegions ?? []);
   const allowed = job.regions ? new Set(job.regions) : undefined;
   for (const region of snapshot.regions) {
     if (allowed && !allowed.has(region)) { rejected.push({ region, why: 'not in the job\'s allowed regions' }); continue; }

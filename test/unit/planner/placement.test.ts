@@ -26,6 +26,15 @@ describe('place', () => {
     expect(p.rejected.find((r) => r.region === 'swedencentral')?.why).toBe('impaired: incident TRK-1 active');
   });
 
+  it('takes a job back into a region it was excluded from only once that region is healthy and nothing else fits', () => {
+    const full = new Map([[clusters[1]!.id, { clusterId: clusters[1]!.id, allocations: { 'x-1': 8 } }], [clusters[2]!.id, { clusterId: clusters[2]!.id, allocations: { 'y-1': 4 } }]]);
+    const back = place(snapshot({ clusters, ledgers: full }), { ...job, excludeRegions: ['eastus2'] });
+    expect(back.placed && back.cluster.region).toBe('eastus2');
+    expect(back.placed && back.why).toContain('was excluded for this job but is healthy again');
+    const stillDown = place(snapshot({ clusters, ledgers: full, health: new Map([['eastus2', impaired('eastus2')]]) }), { ...job, excludeRegions: ['eastus2'] });
+    expect(stillDown.placed).toBe(false);
+  });
+
   it('respects the job\'s allowed regions', () => {
     const p = place(snapshot({ clusters }), { ...job, regions: ['westus3'] });
     expect(p.placed && p.cluster.region).toBe('westus3');
