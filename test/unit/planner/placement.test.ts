@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RegionHealth } from '../../../shared/fleet/types.js';
+import type { ClusterLedger, RegionHealth } from '../../../shared/fleet/types.js';
 import { place } from '../../../shared/planner/placement.js';
 import { cluster, NOW, snapshot } from '../../support/builders.js';
 
@@ -27,7 +27,7 @@ describe('place', () => {
   });
 
   it('takes a job back into a region it was excluded from only once that region is healthy and nothing else fits', () => {
-    const full = new Map([[clusters[1]!.id, { clusterId: clusters[1]!.id, allocations: { 'x-1': 8 } }], [clusters[2]!.id, { clusterId: clusters[2]!.id, allocations: { 'y-1': 4 } }]]);
+    const full = new Map<string, ClusterLedger>([[clusters[1]!.id, { clusterId: clusters[1]!.id, allocations: { 'x-1': 8 } }], [clusters[2]!.id, { clusterId: clusters[2]!.id, allocations: { 'y-1': 4 } }]]);
     const back = place(snapshot({ clusters, ledgers: full }), { ...job, excludeRegions: ['eastus2'] });
     expect(back.placed && back.cluster.region).toBe('eastus2');
     expect(back.placed && back.why).toContain('was excluded for this job but is healthy again');
