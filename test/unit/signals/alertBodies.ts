@@ -7,7 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const fixturesDir = path.resolve(repoRoot, '../shared/fixtures/signals');
+/** Captured samples (copied from the research folder's fixtures/signals, provenance in SOURCES.md there). */
+export const fixturesDir = path.resolve(repoRoot, 'test/fixtures/signals');
 
 export function fixture(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(path.join(fixturesDir, name), 'utf8')) as Record<string, unknown>;
