@@ -56,11 +56,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const cert = await ensureLocalCertificate(join(localDir, 'certs'));
   const agent = new Agent({ ca: cert.cert, keepAlive: true });
   const credential = new StaticTokenCredential();
-  const stoppers: Array<() => Promise<void>> = [];
-  const stopAll = async () => { for (const s of stoppers.reverse()) await s().catch(() => {}); };
+  const stoppers: Array<[string, () => Promise<void>]> = [];
+  const stopAll = async () => {
+    for (const [name, stop] of stoppers.reverse()) {
+      const t0 = performance.now();
+      await stop().catch((e: Error) => log({ level: 'warn', message: `stopping ${name} failed: ${e.message}` }));
+      log({ level: 'debug', message: `stopped ${name} in ${(performance.now() - t0).toFixed(0)} ms` });
+    }
+    stoppers.length = 0;
+  };
   try {
     const azurite: RunningAzurite = await startAzurite({ cert });
-    stoppers.push(() => azurite.stop());
+    stoppers.push(['Azurite', () => azurite.stop()]);
     log({ level: 'info', message: `Azurite (Tables, Blobs; HTTPS + OAuth) ready in ${azurite.startupMs} ms`, blob: azurite.blobEndpoint, table: azurite.tableEndpoint });
 
     const blob = new BlobServiceClient(azurite.blobEndpoint, credential, { agent } as never);
@@ -71,13 +78,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const world = new FleetWorld(DEMO_REGIONS, clusters, {
       write: async (path, content) => { await checkpoints.getBlockBlobClient(path).upload(content, Buffer.byteLength(content)); },
     });
-    stoppers.push(() => world.stop());
+    stoppers.push(['world', () => world.stop()]);
     const faces = new Map<string, RayJobsFace>();
     for (const c of clusters) faces.set(c.id, await startRayJobsFace(world.backend(c.id)));
-    stoppers.push(async () => { await Promise.all([...faces.values()].map((f) => f.close())); });
+    stoppers.push(['Ray faces', async () => { await Promise.all([...faces.values()].map((f) => f.close())); }]);
 
     const serviceBus = await startServiceBusTwin();
-    stoppers.push(() => serviceBus.close());
+    stoppers.push(['Service Bus twin', () => serviceBus.close()]);
     log({ level: 'info', message: `Service Bus twin (AMQP 1.0) on ${serviceBus.endpoint}` });
 
     const fleetFile = join(localDir, `fleet-${process.pid}.yaml`);
@@ -101,11 +108,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       AUTOPILOT_RAY_TIMEOUT_MS: '1500',
     });
     configureRuntime({ credential, agent });
-    stoppers.push(() => closeRuntime());
+    stoppers.push(['runtime', () => closeRuntime()]);
 
     // The local host's own Service Bus client, as the Functions host's extension has its own.
     const triggerClient = new ServiceBusClient(serviceBus.connectionString);
-    stoppers.push(() => triggerClient.close());
+    stoppers.push(['trigger client', () => triggerClient.close()]);
     const functionKey = randomBytes(24).toString('base64url');
     const host = await startLocalHost({
       entry: pathToFileURL(join(REPO_ROOT, 'functions', 'index.ts')).href,
@@ -114,7 +121,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       serviceBus: { receiverFor: (_connection, queue) => triggerClient.createReceiver(queue, { receiveMode: 'peekLock' }) },
       log,
     });
-    stoppers.push(() => host.stop());
+    stoppers.push(['local host', () => host.stop()]);
     world.start(options.stepMs ?? 100);
 
     const api: Stack['api'] = async (path, init = {}) => {

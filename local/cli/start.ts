@@ -72,7 +72,7 @@ Demo: a job every ${SUBMIT_EVERY_MS / 1000} s; ${OUTAGE_REGION} goes down at +${
       jobId, entrypoint: 'python train.py --resume-from-latest', gpus: 2, checkpointPrefix: `runs/${jobId}/`,
       runtimeEnv: { env_vars: { TOTAL_STEPS: '450', CHECKPOINT_EVERY: '50' } },
     } }).catch((e: Error) => ({ status: 0, body: e.message }));
-    if (res.status !== 202) say(`  submit ${jobId} → ${res.status} ${JSON.stringify(res.body)}`);
+    if (res.status !== 202 && !stopping) say(`  submit ${jobId} → ${res.status} ${JSON.stringify(res.body)}`);
   };
   const timers: NodeJS.Timeout[] = [];
   let stopping = false;
@@ -80,7 +80,7 @@ Demo: a job every ${SUBMIT_EVERY_MS / 1000} s; ${OUTAGE_REGION} goes down at +${
     if (stopping) return;
     stopping = true;
     say('Stopping…');
-    for (const t of timers) clearTimeout(t);
+    for (const t of timers) clearTimeout(t); // clears intervals too (one id space in Node)
     await stack.stop();
     logFile.end();
     say('Stopped. Nothing left running.');
@@ -88,24 +88,27 @@ Demo: a job every ${SUBMIT_EVERY_MS / 1000} s; ${OUTAGE_REGION} goes down at +${
   process.once('SIGINT', () => { void shutdown(); });
   process.once('SIGTERM', () => { void shutdown(); });
 
-  await submit();
-  timers.push(setInterval(() => { void submit(); }, SUBMIT_EVERY_MS));
-  timers.push(setTimeout(async () => {
+  const every = (ms: number, fn: () => Promise<void>) => { if (!stopping) timers.push(setInterval(() => { if (!stopping) void fn(); }, ms)); };
+  const after = (ms: number, fn: () => Promise<void>) => { if (!stopping) timers.push(setTimeout(() => { if (!stopping) void fn(); }, ms)); };
+  every(SUBMIT_EVERY_MS, submit);
+  void submit();
+  after(OUTAGE_AFTER_MS, async () => {
     say(`⚡ Region outage: ${OUTAGE_REGION} goes dark; Service Health sends an incident alert to POST /api/alerts`);
-    const result = await regionOutageDrill(stack, OUTAGE_REGION, { trackingId: 'DEMO-OUTAGE-1' });
+    const result = await regionOutageDrill(stack, OUTAGE_REGION, { trackingId: 'DEMO-OUTAGE-1' }).catch((e: Error) => { say(`  outage drill failed: ${e.message}`); return undefined; });
+    if (!result) return;
     say(`  alert answered ${result.alertStatus} in ${result.alertToRequeuedMs.toFixed(0)} ms: ${result.affected.length} jobs of ${OUTAGE_REGION} stopped/requeued (${result.affected.join(', ') || 'none'})`);
     if (result.alertToAllRunningMs !== undefined) {
       say(`★ Every job of ${OUTAGE_REGION} is running elsewhere ${result.alertToAllRunningMs.toFixed(0)} ms after the alert was received; work lost: ${result.moves.map((m) => `${m.jobId} ${m.lostSteps} steps`).join(', ') || 'none'}`);
     } else {
       say(`! Not every job of ${OUTAGE_REGION} was running elsewhere within 60 s; see GET /api/fleet and ${logPath}`);
     }
-    timers.push(setTimeout(async () => {
+    after(RECOVER_AFTER_MS, async () => {
       say(`☀ ${OUTAGE_REGION} is back; Service Health sends Resolved. It stays 'recovering' for the hold-down (20 s), then takes work again`);
-      await regionRecovery(stack, OUTAGE_REGION, 'DEMO-OUTAGE-1');
-    }, RECOVER_AFTER_MS));
-  }, OUTAGE_AFTER_MS));
+      await regionRecovery(stack, OUTAGE_REGION, 'DEMO-OUTAGE-1').catch((e: Error) => say(`  recovery alert failed: ${e.message}`));
+    });
+  });
   let lastHealth = '';
-  timers.push(setInterval(async () => {
+  every(10_000, async () => {
     const fleet = await stack.api('/api/fleet').catch(() => undefined);
     if (!fleet || fleet.status !== 200) return;
     const health = (fleet.body.regions as Array<{ region: string; health: string }>).map((r) => `${r.region}=${r.health}`).join(' ');
@@ -113,5 +116,5 @@ Demo: a job every ${SUBMIT_EVERY_MS / 1000} s; ${OUTAGE_REGION} goes down at +${
     if (health !== lastHealth) say(`  regions: ${health}`);
     lastHealth = health;
     say(`  jobs: ${jobs}`);
-  }, 10_000));
+  });
 }

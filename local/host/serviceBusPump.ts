@@ -171,6 +171,8 @@ export class ServiceBusPump {
         {
           processMessage: (message) => this.#track(this.#process(p, message)),
           processError: async (args) => {
+            // While stopping, the receiver's own 'suspended' complaints are expected, not errors.
+            if (this.#stopped) return;
             log({
               level: 'error',
               category: 'host',
