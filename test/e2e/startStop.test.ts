@@ -33,7 +33,10 @@ describe('autopilot start', () => {
     const code = await exited;
     expect(out).toContain('Stopped. Nothing left running.');
     expect(code, out).toBe(0);
-    await new Promise((r) => setTimeout(r, 300));
-    for (const pid of descendants) expect(alive(pid)).toBe(false);
+    // Azurite is gone before "Stopped" is printed; tsx's esbuild service exits when its parent's pipe
+    // closes, which on a loaded machine can take a moment. Nothing may outlive a few seconds.
+    const deadline2 = Date.now() + 5_000;
+    while (descendants.some(alive) && Date.now() < deadline2) await new Promise((r) => setTimeout(r, 100));
+    expect(descendants.filter(alive)).toEqual([]);
   }, 60_000);
 });
