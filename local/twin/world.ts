@@ -66,7 +66,8 @@ export interface WorldEvents {
 export class FleetWorld extends EventEmitter<WorldEvents> {
   readonly clusters: ReadonlyMap<string, WorldCluster>;
   private readonly down = new Set<string>();
-  private readonly jobs = new Map<string, TwinJob>(); // by submission id (unique across the fleet by construction)
+  /** By cluster and submission id: like real Ray, each cluster only knows its own submissions. */
+  private readonly jobs = new Map<string, TwinJob>();
   private doubleRunTicks = 0;
   private jobsSucceeded = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -144,7 +145,7 @@ export class FleetWorld extends EventEmitter<WorldEvents> {
   }
 
   submit(cluster: WorldCluster, request: RaySubmitToBackend): 'ok' | 'duplicate' {
-    if (this.jobs.has(request.submissionId)) return 'duplicate';
+    if (this.jobs.has(jobKey(cluster.id, request.submissionId))) return 'duplicate';
     const env = (request.runtimeEnv.env_vars ?? {}) as Record<string, string>;
     const resumeFrom = env.AUTOPILOT_RESUME_FROM;
     const startStep = resumeFrom ? Number(/checkpoint_(\d+)/.exec(resumeFrom)?.[1] ?? 0) : 0;
@@ -158,19 +159,19 @@ export class FleetWorld extends EventEmitter<WorldEvents> {
       startStep, step: startStep, status: 'PENDING', message: 'Job has not started yet. It may be waiting for resources (CPUs, GPUs, memory, custom resources) to become available.',
       startTime: null, endTime: null, request, writes: Promise.resolve(),
     };
-    this.jobs.set(job.submissionId, job);
+    this.jobs.set(jobKey(cluster.id, job.submissionId), job);
     return 'ok';
   }
 
-  stopJob(submissionId: string): boolean | 'notFound' {
-    const job = this.jobs.get(submissionId);
+  stopJob(clusterId: string, submissionId: string): boolean | 'notFound' {
+    const job = this.jobs.get(jobKey(clusterId, submissionId));
     if (!job) return 'notFound';
     if (job.status !== 'PENDING' && job.status !== 'RUNNING') return false;
     this.end(job, 'STOPPED', 'Job was intentionally stopped.');
     return true;
   }
 
-  job(submissionId: string): TwinJob | undefined { return this.jobs.get(submissionId); }
+  job(clusterId: string, submissionId: string): TwinJob | undefined { return this.jobs.get(jobKey(clusterId, submissionId)); }
 
   private end(job: TwinJob, status: 'SUCCEEDED' | 'FAILED' | 'STOPPED', message: string): void {
     job.status = status;
@@ -199,22 +200,23 @@ export class FleetWorld extends EventEmitter<WorldEvents> {
   }
 }
 
+const jobKey = (clusterId: string, submissionId: string) => `${clusterId}|${submissionId}`;
+
 class ClusterBackend implements RayBackend {
   constructor(private readonly world: FleetWorld, private readonly cluster: WorldCluster) {}
   reachable(): boolean { return !this.world.isDown(this.cluster.region); }
   submit(request: RaySubmitToBackend): 'ok' | 'duplicate' { return this.world.submit(this.cluster, request); }
   get(submissionId: string): RayJobDetails | undefined {
-    const job = this.world.job(submissionId);
-    return job && job.clusterId === this.cluster.id ? details(job) : undefined;
+    const job = this.world.job(this.cluster.id, submissionId);
+    return job ? details(job) : undefined;
   }
   list(): RayJobDetails[] { return this.world.allJobs().filter((j) => j.clusterId === this.cluster.id).map(details); }
   stop(submissionId: string): boolean | 'notFound' {
-    const job = this.world.job(submissionId);
-    return job && job.clusterId === this.cluster.id ? this.world.stopJob(submissionId) : 'notFound';
+    return this.world.stopJob(this.cluster.id, submissionId);
   }
   remove(submissionId: string): 'deleted' | 'notFound' | 'notTerminal' {
-    const job = this.world.job(submissionId);
-    if (!job || job.clusterId !== this.cluster.id) return 'notFound';
+    const job = this.world.job(this.cluster.id, submissionId);
+    if (!job) return 'notFound';
     return job.status === 'PENDING' || job.status === 'RUNNING' ? 'notTerminal' : 'deleted';
   }
 }

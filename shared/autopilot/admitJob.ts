@@ -1,14 +1,22 @@
 /**
  * The `jobs` intake consumer: a submitted or requeued job is placed on a healthy cluster with free
- * GPUs and submitted to Ray. At-least-once safe: the job record's attempt only grows, GPUs are
- * reserved under the Ray submission id, and Ray itself refuses a second submission with that id.
+ * GPUs and submitted to Ray. At-least-once safe:
+ * - the job record's attempt only grows, so a stale or repeated message is a no-op;
+ * - GPUs are reserved in the cluster ledger under the Ray submission id, and a redelivery of an
+ *   attempt that already holds a reservation goes back to that same cluster (Ray refuses a repeated
+ *   submission id only within one cluster, so choosing again could start a second copy elsewhere);
+ * - a cluster that fails to take the job is avoided for a while and the job waits with backoff,
+ *   instead of being thrown back at the same cluster until the broker dead-letters it.
  */
 import type { Ports } from '../executor/ports.js';
 import { withEvent } from '../executor/performAction.js';
-import type { JobRecord } from '../fleet/types.js';
-import { attemptOf, JobSpecError, messageIdOf, parseJobMessage, submissionIdOf, type JobMessage, type JobSpec } from '../jobs/jobSpec.js';
+import { acceptsWork } from '../fleet/regionHealth.js';
+import type { ClusterSpec, JobRecord } from '../fleet/types.js';
+import { attemptOf, JobSpecError, messageIdOf, parseJobMessage, sameSpec, submissionIdOf, type JobMessage, type JobSpec } from '../jobs/jobSpec.js';
+import { errorMessage } from '../observability/logger.js';
 import { place, type Rejection } from '../planner/placement.js';
 import { allocatedGpus } from '../planner/snapshot.js';
+import { isPermanentRayError } from '../ports/rayJobs.js';
 
 export type AdmitOutcome =
   | { readonly settle: 'complete'; readonly result: 'running' | 'waiting' | 'duplicate' | 'stale'; readonly detail: string; readonly rejected?: readonly Rejection[] }
@@ -20,6 +28,7 @@ export class TransientAdmitError extends Error {
 }
 
 const MAX_PLACEMENT_TRIES = 5;
+const DONE_STATES = new Set(['running', 'succeeded', 'failed', 'stopped', 'rejected']);
 
 export async function admitJob(body: unknown, ports: Ports): Promise<AdmitOutcome> {
   let message: JobMessage;
@@ -29,79 +38,110 @@ export async function admitJob(body: unknown, ports: Ports): Promise<AdmitOutcom
     if (e instanceof JobSpecError) return { settle: 'deadLetter', reason: 'InvalidJobSpec', description: `${e.field}: ${e.message}` };
     throw e;
   }
-  const log = ports.log.with({ correlationId: message.jobId, jobId: message.jobId });
   const attempt = attemptOf(message);
   const now = ports.clock.now();
   const spec = specOf(message);
-  const maxAttempts = spec.maxAttempts ?? ports.fleet.policy.defaultMaxAttempts;
 
   // 1. Bring the job record to this attempt (or learn that this message is stale or a repeat).
   const { value: job } = await ports.state.mutateJob(message.jobId, (cur) => {
     if (!cur) return newRecord(spec, message, attempt, now);
-    if (cur.attempt > attempt) return undefined;
-    if (cur.attempt === attempt) return undefined;
+    if (cur.attempt >= attempt) return undefined;
     return withEvent({ ...cur, state: 'queued', attempt, excludeRegions: message.excludeRegions ?? [], resumeFrom: message.resumeFrom,
       region: undefined, clusterId: undefined, submissionId: undefined, runningSince: undefined }, now, 'queued', `attempt ${attempt} received`);
   });
   if (!job) throw new TransientAdmitError('job record vanished');
   if (job.attempt > attempt) return { settle: 'complete', result: 'stale', detail: `attempt ${attempt} superseded by ${job.attempt}` };
-  if (['running', 'succeeded', 'failed', 'stopped', 'rejected'].includes(job.state)) {
-    return { settle: 'complete', result: 'duplicate', detail: `attempt ${attempt} already ${job.state}` };
+  if (DONE_STATES.has(job.state)) return { settle: 'complete', result: 'duplicate', detail: `attempt ${attempt} already ${job.state}` };
+  if (!sameSpec(job.spec, spec)) {
+    return { settle: 'deadLetter', reason: 'SpecConflict', description: `${job.jobId} already exists with a different spec; submit under a new jobId` };
   }
+  const maxAttempts = job.spec.maxAttempts ?? ports.fleet.policy.defaultMaxAttempts;
   if (attempt > maxAttempts) {
-    await ports.state.mutateJob(job.jobId, (cur) => cur && cur.attempt === attempt
+    await ports.state.mutateJob(job.jobId, (cur) => cur && cur.attempt === attempt && !DONE_STATES.has(cur.state)
       ? withEvent({ ...cur, state: 'failed', reason: `gave up after ${maxAttempts} attempts` }, now, 'failed', `attempt ${attempt} > maxAttempts ${maxAttempts}`) : undefined);
     return { settle: 'deadLetter', reason: 'MaxAttemptsExceeded', description: `${job.jobId}: attempt ${attempt} exceeds maxAttempts ${maxAttempts}` };
   }
 
-  // 2. Place and reserve GPUs; a concurrent placement on the same cluster makes us re-plan.
+  // 2. Where: the cluster this attempt already holds GPUs on, else the best placement right now.
   const submissionId = submissionIdOf(job.jobId, attempt);
-  for (let i = 0; i < MAX_PLACEMENT_TRIES; i++) {
+  const effective: JobMessage = { ...message, excludeRegions: job.excludeRegions.length ? [...job.excludeRegions] : message.excludeRegions };
+  const avoid = new Set(Object.entries(job.avoidClusters ?? {}).filter(([, until]) => Date.parse(until) > now.getTime()).map(([id]) => id));
+  let chosen: { cluster: ClusterSpec; why: string; rejected: readonly Rejection[] } | undefined;
+  for (let i = 0; i < MAX_PLACEMENT_TRIES && !chosen; i++) {
     const snapshot = await ports.state.snapshot(now);
-    const placement = place(snapshot, { ...message, excludeRegions: job.excludeRegions.length ? [...job.excludeRegions] : message.excludeRegions });
+    const held = [...snapshot.ledgers.values()].find((l) => submissionId in l.allocations);
+    const heldCluster = held && ports.fleet.clusters.find((c) => c.id === held.clusterId);
+    if (heldCluster && acceptsWork(snapshot.health.get(heldCluster.region))) {
+      chosen = { cluster: heldCluster, why: `${heldCluster.name} already holds GPUs for ${submissionId} (an earlier delivery)`, rejected: [] };
+      break;
+    }
+    if (held) await release(ports, held.clusterId, submissionId); // its region went bad meanwhile: choose again
+    const placement = place(snapshot, effective, avoid);
     if (!placement.placed) return wait(job, message, placement.why, placement.rejected, ports);
     const cluster = placement.cluster;
-    const { changed, value: ledger } = await ports.state.mutateLedger(cluster.id, (cur) => {
-      if (submissionId in cur.allocations) return undefined;
-      if (cluster.gpus - allocatedGpus(cur) < spec.gpus) return undefined;
-      return { ...cur, allocations: { ...cur.allocations, [submissionId]: spec.gpus } };
+    const { value: ledger } = await ports.state.mutateLedger(cluster.id, (cur) => {
+      if (submissionId in cur.allocations || cluster.gpus - allocatedGpus(cur) < job.spec.gpus) return undefined;
+      return { ...cur, allocations: { ...cur.allocations, [submissionId]: job.spec.gpus } };
     });
-    if (!changed && !(ledger && submissionId in ledger.allocations)) continue; // filled up meanwhile: re-place
-
-    // 3. Submit. A repeat of the same submission id is harmless.
-    const env = { ...((spec.runtimeEnv?.env_vars as Record<string, string> | undefined) ?? {}),
-      AUTOPILOT_JOB_ID: job.jobId, AUTOPILOT_ATTEMPT: String(attempt),
-      ...(message.resumeFrom ? { AUTOPILOT_RESUME_FROM: message.resumeFrom } : {}),
-      ...(spec.checkpointPrefix ? { AUTOPILOT_CHECKPOINT_PREFIX: spec.checkpointPrefix } : {}) };
-    try {
-      const submitted = await ports.ray.submit(cluster.rayEndpoint, {
-        entrypoint: spec.entrypoint, submissionId, entrypointNumGpus: spec.gpus,
-        runtimeEnv: { ...(spec.runtimeEnv ?? {}), env_vars: env },
-        metadata: { ...(spec.metadata ?? {}), autopilotJobId: job.jobId, autopilotAttempt: String(attempt) },
-      });
-      log.info(`submitted ${submissionId} to ${cluster.name} (${submitted})`, { region: cluster.region, cluster: cluster.name, why: placement.why, rejected: placement.rejected });
-    } catch (e) {
-      await ports.state.mutateLedger(cluster.id, (cur) => {
-        if (!(submissionId in cur.allocations)) return undefined;
-        const { [submissionId]: _, ...rest } = cur.allocations;
-        return { ...cur, allocations: rest };
-      });
-      throw new TransientAdmitError(`submit to ${cluster.name} failed: ${(e as Error).message}`);
-    }
-
-    // 4. Record. If a newer attempt appeared meanwhile, ours must not run: stop it.
-    const at = ports.clock.now();
-    const { changed: recorded } = await ports.state.mutateJob(job.jobId, (cur) => cur && cur.attempt === attempt && cur.state !== 'running'
-      ? withEvent({ ...cur, state: 'running', region: cluster.region, clusterId: cluster.id, submissionId, runningSince: at.toISOString(), reason: undefined },
-        at, 'running', `${placement.why}${placement.rejected.length ? `; not chosen: ${placement.rejected.map((r) => `${r.region} (${r.why})`).join(', ')}` : ''}${message.resumeFrom ? `; resumed from ${message.resumeFrom}` : ''}`)
-      : undefined);
-    if (!recorded) {
-      const cur = await ports.state.job(job.jobId);
-      if (cur && cur.attempt > attempt) await ports.ray.stop(cluster.rayEndpoint, submissionId);
-    }
-    return { settle: 'complete', result: 'running', detail: `${submissionId} on ${cluster.name} in ${cluster.region}`, rejected: placement.rejected };
+    if (ledger && submissionId in ledger.allocations) chosen = { cluster, why: placement.why, rejected: placement.rejected };
+    // else: the cluster filled up meanwhile; place again.
   }
-  throw new TransientAdmitError('placement kept racing with other placements');
+  if (!chosen) throw new TransientAdmitError('placement kept racing with other placements');
+  const { cluster } = chosen;
+  const log = ports.log.with({ correlationId: job.jobId, jobId: job.jobId, cluster: cluster.name, region: cluster.region });
+
+  // 3. Submit. A repeat of the same submission id on the same cluster is harmless.
+  try {
+    const submitted = await ports.ray.submit(cluster.rayEndpoint, rayRequest(job.spec, message, attempt, submissionId));
+    log.info(`submitted ${submissionId} (${submitted})`, { why: chosen.why, rejected: chosen.rejected });
+  } catch (e) {
+    await release(ports, cluster.id, submissionId);
+    if (isPermanentRayError(e)) {
+      return { settle: 'deadLetter', reason: 'RayRejected', description: `${cluster.name} refused ${submissionId}: ${errorMessage(e)}` };
+    }
+    const until = new Date(now.getTime() + ports.fleet.policy.avoidClusterMs).toISOString();
+    await ports.state.mutateJob(job.jobId, (cur) => cur && cur.attempt === attempt
+      ? { ...cur, avoidClusters: { ...(cur.avoidClusters ?? {}), [cluster.id]: until } } : undefined);
+    log.warn(`submit to ${cluster.name} failed; avoiding it for this job until ${until}`, { error: errorMessage(e) });
+    return wait({ ...job, avoidClusters: { ...(job.avoidClusters ?? {}), [cluster.id]: until } }, message,
+      `${cluster.name} did not take the job (${errorMessage(e)})`, [], ports);
+  }
+
+  // 4. Record. If another copy of this attempt is recorded as running elsewhere, or a newer attempt
+  //    appeared meanwhile, ours must not run: stop it and give its GPUs back.
+  const at = ports.clock.now();
+  const { changed: recorded, value: after } = await ports.state.mutateJob(job.jobId, (cur) => cur && cur.attempt === attempt && cur.state !== 'running' && !DONE_STATES.has(cur.state)
+    ? withEvent({ ...cur, state: 'running', region: cluster.region, clusterId: cluster.id, submissionId, runningSince: at.toISOString(), reason: undefined, avoidClusters: undefined },
+      at, 'running', `${chosen.why}${chosen.rejected.length ? `; not chosen: ${chosen.rejected.map((r) => `${r.region} (${r.why})`).join(', ')}` : ''}${message.resumeFrom ? `; resumed from ${message.resumeFrom}` : ''}`)
+    : undefined);
+  if (!recorded && !(after?.attempt === attempt && after.clusterId === cluster.id && after.state === 'running')) {
+    await ports.ray.stop(cluster.rayEndpoint, submissionId);
+    await release(ports, cluster.id, submissionId);
+    return { settle: 'complete', result: 'duplicate', detail: `${submissionId} is already ${after?.state ?? 'gone'} elsewhere; stopped the copy on ${cluster.name}` };
+  }
+  return { settle: 'complete', result: 'running', detail: `${submissionId} on ${cluster.name} in ${cluster.region}`, rejected: chosen.rejected };
+}
+
+function rayRequest(spec: JobSpec, message: JobMessage, attempt: number, submissionId: string) {
+  const env = {
+    ...(spec.runtimeEnv?.env_vars ?? {}),
+    AUTOPILOT_JOB_ID: spec.jobId, AUTOPILOT_ATTEMPT: String(attempt),
+    ...(message.resumeFrom ? { AUTOPILOT_RESUME_FROM: message.resumeFrom } : {}),
+    ...(spec.checkpointPrefix ? { AUTOPILOT_CHECKPOINT_PREFIX: spec.checkpointPrefix } : {}),
+  };
+  return {
+    entrypoint: spec.entrypoint, submissionId, entrypointNumGpus: spec.gpus,
+    runtimeEnv: { ...(spec.runtimeEnv ?? {}), env_vars: env },
+    metadata: { ...(spec.metadata ?? {}), autopilotJobId: spec.jobId, autopilotAttempt: String(attempt) },
+  };
+}
+
+async function release(ports: Ports, clusterId: string, submissionId: string): Promise<void> {
+  await ports.state.mutateLedger(clusterId, (cur) => {
+    if (!(submissionId in cur.allocations)) return undefined;
+    const { [submissionId]: _, ...rest } = cur.allocations;
+    return { ...cur, allocations: rest };
+  });
 }
 
 function specOf(m: JobMessage): JobSpec {
@@ -122,10 +162,10 @@ async function wait(job: JobRecord, message: JobMessage, why: string, rejected: 
   const policy = ports.fleet.policy;
   const waits = job.waits + 1;
   const delay = Math.min(policy.waitBackoffMs * 2 ** (waits - 1), policy.maxWaitBackoffMs);
-  const detail = `${why}; ${rejected.map((r) => `${r.region}: ${r.why}`).join('; ')}`;
+  const detail = [why, ...rejected.map((r) => `${r.region}: ${r.why}`)].join('; ');
   // A distinct id per wait: the broker must not drop it as a duplicate of the message being completed.
   await ports.queue.send(message, { messageId: `${messageIdOf(job.jobId, job.attempt)}:wait${waits}`, correlationId: job.jobId, notBefore: new Date(now.getTime() + delay) });
-  await ports.state.mutateJob(job.jobId, (cur) => cur && cur.attempt === job.attempt && cur.waits < waits
+  await ports.state.mutateJob(job.jobId, (cur) => cur && cur.attempt === job.attempt && cur.waits < waits && !DONE_STATES.has(cur.state)
     ? withEvent({ ...cur, state: 'waiting', waits, reason: detail }, now, 'waiting', `retry in ${Math.round(delay / 1000)} s: ${detail}`)
     : undefined);
   return { settle: 'complete', result: 'waiting', detail, rejected };

@@ -6,12 +6,13 @@ import { execute, type ActionResult } from '../executor/execute.js';
 import type { Ports } from '../executor/ports.js';
 import { errorMessage } from '../observability/logger.js';
 import { planForSignal } from '../planner/planForSignal.js';
+import { conditionKey, conditionState } from '../signals/conditionKey.js';
 import type { Signal } from '../signals/types.js';
 
 export interface SignalOutcome {
   readonly id: string;
   readonly kind: Signal['kind'];
-  readonly status: 'processed' | 'duplicate' | 'recordedNotProcessed';
+  readonly status: 'processed' | 'duplicate' | 'stale' | 'recordedNotProcessed';
   readonly reasons: readonly string[];
   readonly actions: readonly ActionResult[];
 }
@@ -36,9 +37,23 @@ export async function handleSignals(signals: readonly Signal[], ports: Ports): P
   return outcomes;
 }
 
+/** An older event for a condition already seen in a newer state is recorded but not acted on. */
+async function isStale(signal: Signal, ports: Ports): Promise<boolean> {
+  const key = conditionKey(signal);
+  const state = conditionState(signal);
+  if (!key || !state) return false;
+  return (await ports.state.observeCondition(key, state, signal.id, signal.observedAt)) === 'stale';
+}
+
 /** Plans against fresh state and executes. Never throws: a failure leaves the signal unfinished for reconcile. */
 export async function processSignal(signal: Signal, ports: Ports): Promise<SignalOutcome> {
   try {
+    if (await isStale(signal, ports)) {
+      const why = `stale: a newer event for this condition was already seen (this one is from ${signal.observedAt})`;
+      ports.log.info(why);
+      await ports.state.markSignalProcessed(signal.id, why, ports.clock.now());
+      return { id: signal.id, kind: signal.kind, status: 'stale', reasons: [why], actions: [] };
+    }
     const now = ports.clock.now();
     const plan = planForSignal(await ports.state.snapshot(now), signal, now);
     ports.log.info('planned', { reasons: plan.reasons, actions: plan.actions.map((a) => a.key) });

@@ -13,11 +13,17 @@ export async function recordRejection(body: unknown, messageId: string, outcome:
   const jobId = typeof raw.jobId === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(raw.jobId) ? raw.jobId : `rejected-${messageId.replace(/[^A-Za-z0-9._-]/g, '_')}`;
   await ports.state.mutateJob(jobId, (cur) => {
     const reason = `${outcome.reason}: ${outcome.description}`;
-    if (cur && cur.state !== 'queued') return cur.state === 'failed' ? undefined : withEvent({ ...cur, state: 'failed', reason }, now, 'failed', reason);
+    // A bad message must not change a job that exists: it only leaves a note in its history.
+    if (cur) return withEvent(cur, now, 'message rejected', reason);
     return withEvent({
-      jobId, spec: (cur?.spec ?? raw) as JobSpec, state: 'rejected', attempt: cur?.attempt ?? 1, excludeRegions: [], waits: 0,
-      reason, updatedAt: now.toISOString(), history: cur?.history ?? [],
+      jobId, spec: summaryOf(jobId, raw), state: 'rejected', attempt: 1, excludeRegions: [], waits: 0,
+      reason, updatedAt: now.toISOString(), history: [],
     }, now, 'rejected', reason);
   });
   ports.log.error('job message rejected', { correlationId: jobId, messageId, reason: outcome.reason, description: outcome.description });
+}
+
+/** Enough of a rejected body to recognise it, never so much that the record itself cannot be stored. */
+function summaryOf(jobId: string, raw: Record<string, unknown>): JobSpec {
+  return { jobId, entrypoint: typeof raw.entrypoint === 'string' ? raw.entrypoint.slice(0, 500) : '', gpus: typeof raw.gpus === 'number' ? raw.gpus : 0 };
 }

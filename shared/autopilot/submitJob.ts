@@ -1,7 +1,7 @@
 /** `POST /api/jobs`: a person submits a job; it goes through the intake queue like every other job. */
 import type { Ports } from '../executor/ports.js';
 import { withEvent } from '../executor/performAction.js';
-import { messageIdOf, parseJobSpec, type JobSpec } from '../jobs/jobSpec.js';
+import { messageIdOf, parseJobSpec, sameSpec, type JobSpec } from '../jobs/jobSpec.js';
 
 export type SubmitOutcome =
   | { readonly status: 'accepted'; readonly jobId: string; readonly repeat: boolean }
@@ -12,7 +12,7 @@ export async function submitJob(body: unknown, ports: Ports): Promise<SubmitOutc
   const spec: JobSpec = parseJobSpec(body);
   const existing = await ports.state.job(spec.jobId);
   if (existing) {
-    if (JSON.stringify(canonical(existing.spec)) !== JSON.stringify(canonical(spec))) {
+    if (!sameSpec(existing.spec, spec)) {
       return { status: 'conflict', jobId: spec.jobId, detail: `job ${spec.jobId} exists with a different spec` };
     }
     return { status: 'accepted', jobId: spec.jobId, repeat: true };
@@ -26,8 +26,3 @@ export async function submitJob(body: unknown, ports: Ports): Promise<SubmitOutc
   ports.log.info('job submitted', { correlationId: spec.jobId, gpus: spec.gpus });
   return { status: 'accepted', jobId: spec.jobId, repeat: false };
 }
-
-const canonical = (v: unknown): unknown =>
-  Array.isArray(v) ? v.map(canonical)
-    : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, canonical(x)]))
-      : v;

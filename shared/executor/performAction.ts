@@ -23,6 +23,7 @@ export async function performAction(action: Action, ports: Ports): Promise<strin
     case 'stopRayJob': {
       const cluster = ports.fleet.clusters.find((c) => c.id === action.clusterId);
       if (!cluster) return `cluster ${action.clusterId} is no longer in the fleet`;
+      if (action.onlyIfImpaired && !(await isImpaired(ports, action.onlyIfImpaired))) return `${action.onlyIfImpaired} is no longer impaired; ${action.submissionId} left running`;
       const result = await ports.ray.stop(cluster.rayEndpoint, action.submissionId);
       return result === 'unreachable'
         ? `${cluster.name} unreachable; ${action.submissionId} is stopped by reconcile if its cluster comes back`
@@ -32,7 +33,7 @@ export async function performAction(action: Action, ports: Ports): Promise<strin
       return requeue(action, ports, now);
     case 'recordJobEnd': {
       const { changed } = await ports.state.mutateJob(action.jobId, (cur) =>
-        cur && cur.attempt === action.attempt && cur.submissionId === action.submissionId && cur.state === 'running'
+        cur && cur.attempt === action.attempt && cur.submissionId === action.submissionId && cur.clusterId === action.clusterId && cur.state === 'running'
           ? withEvent({ ...cur, state: action.outcome }, now, action.outcome, action.reason)
           : undefined);
       await release(ports, action.clusterId, action.submissionId);
@@ -41,14 +42,47 @@ export async function performAction(action: Action, ports: Ports): Promise<strin
     case 'releaseGpus':
       await release(ports, action.clusterId, action.submissionId);
       return `released GPUs of ${action.submissionId}`;
+    case 'resendJob':
+      return resend(action, ports, now);
   }
+}
+
+async function isImpaired(ports: Ports, region: string): Promise<boolean> {
+  return (await ports.state.snapshot(ports.clock.now())).health.get(region)?.state === 'impaired';
+}
+
+async function resend(action: Extract<Action, { kind: 'resendJob' }>, ports: Ports, now: Date): Promise<string> {
+  const job = await ports.state.job(action.jobId);
+  if (!job || job.attempt !== action.attempt || job.updatedAt !== action.updatedAt) return `${action.jobId} moved on meanwhile`;
+  const message: JobMessage = {
+    ...job.spec, attempt: job.attempt, excludeRegions: [...job.excludeRegions], ...(job.resumeFrom ? { resumeFrom: job.resumeFrom } : {}),
+    ...(job.attempt > 1 ? { requeueReason: 'resent by reconcile' } : {}),
+  };
+  // A fresh id: the original message id may still be in the broker's duplicate-detection window.
+  const messageId = `${messageIdOf(job.jobId, job.attempt)}:resend:${Date.parse(action.updatedAt).toString(36)}`;
+  await ports.queue.send(message, { messageId, correlationId: job.jobId });
+  await ports.state.mutateJob(job.jobId, (cur) => cur && cur.updatedAt === action.updatedAt ? withEvent(cur, now, 'resent', action.reason) : undefined);
+  return `sent ${messageId}`;
 }
 
 async function requeue(action: Extract<Action, { kind: 'requeueJob' }>, ports: Ports, now: Date): Promise<string> {
   const job = await ports.state.job(action.jobId);
   if (!job) return `${action.jobId} is unknown`;
-  if (job.attempt > action.toAttempt || (job.attempt === action.toAttempt && job.state !== 'requeued')) {
-    return `${action.jobId} already at attempt ${job.attempt} (${job.state})`;
+  const retrying = job.attempt === action.toAttempt && job.state === 'requeued'; // sent before a crash: send again, the broker drops it
+  if (!retrying && !(job.attempt === action.fromAttempt && job.state === 'running')) {
+    return `${action.jobId} is at attempt ${job.attempt} (${job.state}); nothing to move`;
+  }
+  if (!retrying) {
+    if (!(await isImpaired(ports, action.fromRegion))) return `${action.fromRegion} is no longer impaired; ${action.jobId} stays`;
+    // A job that finished before we got to it must not run again.
+    const cluster = ports.fleet.clusters.find((c) => c.id === job.clusterId);
+    const info = cluster && job.submissionId ? await ports.ray.get(cluster.rayEndpoint, job.submissionId) : undefined;
+    if (info && typeof info === 'object' && info.status === 'SUCCEEDED') {
+      await ports.state.mutateJob(job.jobId, (cur) => cur && cur.attempt === job.attempt && cur.state === 'running'
+        ? withEvent({ ...cur, state: 'succeeded' }, now, 'succeeded', 'finished before it could be moved') : undefined);
+      if (job.clusterId && job.submissionId) await release(ports, job.clusterId, job.submissionId);
+      return `${action.jobId} had already succeeded; not requeued`;
+    }
   }
   const resumeFrom = job.spec.checkpointPrefix ? await ports.checkpoints.latestComplete(job.spec.checkpointPrefix) : undefined;
   const message: JobMessage = {
@@ -62,7 +96,8 @@ async function requeue(action: Extract<Action, { kind: 'requeueJob' }>, ports: P
   await ports.queue.send(message, { messageId: messageIdOf(job.jobId, action.toAttempt), correlationId: job.jobId });
   const old = job.state === 'running' && job.attempt === action.fromAttempt ? { clusterId: job.clusterId, submissionId: job.submissionId } : undefined;
   await ports.state.mutateJob(action.jobId, (cur) => {
-    if (!cur || cur.attempt !== action.fromAttempt) return undefined; // the consumer got there first: never go backwards
+    // The consumer got there first, or the job ended meanwhile: never go backwards.
+    if (!cur || cur.attempt !== action.fromAttempt || cur.state !== 'running') return undefined;
     return withEvent({
       ...cur, state: 'requeued', attempt: action.toAttempt, excludeRegions: action.excludeRegions,
       ...(resumeFrom ? { resumeFrom } : {}), region: undefined, clusterId: undefined, submissionId: undefined, runningSince: undefined,
@@ -80,8 +115,10 @@ async function release(ports: Ports, clusterId: string, submissionId: string): P
   });
 }
 
-const HISTORY_LIMIT = 50;
+const HISTORY_LIMIT = 30;
+/** Keeps a job record well inside a Table entity's size. */
+const DETAIL_LIMIT = 600;
 export function withEvent(job: JobRecord, now: Date, event: string, detail?: string): JobRecord {
-  const history = [...job.history, { at: now.toISOString(), event, ...(detail ? { detail } : {}) }].slice(-HISTORY_LIMIT);
+  const history = [...job.history, { at: now.toISOString(), event, ...(detail ? { detail: detail.length > DETAIL_LIMIT ? `${detail.slice(0, DETAIL_LIMIT)}…` : detail } : {}) }].slice(-HISTORY_LIMIT);
   return { ...job, updatedAt: now.toISOString(), history };
 }

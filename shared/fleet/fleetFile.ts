@@ -16,6 +16,7 @@ const clusterId = z.string().regex(
 const clusterSchema = z.object({
   id: clusterId,
   gpus: z.number().int().min(0),
+  nodeResourceGroup: z.string().min(1).max(90).optional(),
   ray: z.object({
     endpoint: z.url({ protocol: /^https?$/ }),
   }).strict(),
@@ -27,6 +28,8 @@ const policySchema = z.object({
   maxWaitBackoffSeconds: z.number().min(0).optional(),
   defaultMaxAttempts: z.number().int().min(1).optional(),
   dryRun: z.boolean().optional(),
+  stuckAfterSeconds: z.number().min(1).optional(),
+  avoidClusterSeconds: z.number().min(0).optional(),
 }).strict();
 
 const fleetSchema = z.object({
@@ -51,7 +54,10 @@ export function parseFleetFile(text: string, source = 'fleet file'): FleetSpec {
       const key = c.id.toLowerCase();
       if (seen.has(key)) problems.push(`regions.${region}.clusters.${i}.id: cluster ${c.id} is listed twice`);
       seen.add(key);
-      clusters.push({ id: c.id, name: c.id.split('/').pop()!, region, gpus: c.gpus, rayEndpoint: c.ray.endpoint.replace(/\/+$/, '') });
+      clusters.push({
+        id: c.id, name: c.id.split('/').pop()!, region, gpus: c.gpus, rayEndpoint: c.ray.endpoint.replace(/\/+$/, ''),
+        ...(c.nodeResourceGroup ? { nodeResourceGroup: c.nodeResourceGroup } : {}),
+      });
     });
   }
   if (problems.length) throw new ConfigError(source, problems);
@@ -62,6 +68,8 @@ export function parseFleetFile(text: string, source = 'fleet file'): FleetSpec {
     maxWaitBackoffMs: p.maxWaitBackoffSeconds !== undefined ? p.maxWaitBackoffSeconds * 1000 : DEFAULT_POLICY.maxWaitBackoffMs,
     defaultMaxAttempts: p.defaultMaxAttempts ?? DEFAULT_POLICY.defaultMaxAttempts,
     dryRun: p.dryRun ?? DEFAULT_POLICY.dryRun,
+    stuckAfterMs: p.stuckAfterSeconds !== undefined ? p.stuckAfterSeconds * 1000 : DEFAULT_POLICY.stuckAfterMs,
+    avoidClusterMs: p.avoidClusterSeconds !== undefined ? p.avoidClusterSeconds * 1000 : DEFAULT_POLICY.avoidClusterMs,
   };
   return { regions: Object.keys(result.data.regions), clusters, policy };
 }

@@ -21,23 +21,27 @@ export type IncidentOutcome =
 /** Applies one Service Health signal to one region. Out-of-order deliveries resolve by event time. */
 export function applyIncident(current: RegionHealth, signal: RegionOutageSignal, now: Date): IncidentOutcome {
   const known = current.incidents[signal.trackingId];
-  if (known && Date.parse(known.at) > Date.parse(signal.observedAt)) {
-    return { changed: false, why: `stale: incident ${signal.trackingId} already seen at ${known.at}` };
+  // Newest event time wins. On a tie (a Fired and its Resolved often carry the same event time),
+  // resolved wins: otherwise a late retry of the Fired would impair the region for good.
+  const knownAt = known ? Date.parse(known.at) : -Infinity;
+  const at = Date.parse(signal.observedAt);
+  if (known && (knownAt > at || (knownAt === at && known.stage === 'resolved' && signal.stage === 'active'))) {
+    return { changed: false, why: `stale: incident ${signal.trackingId} already seen ${known.stage} at ${known.at}` };
   }
   if (known && known.stage === signal.stage && known.signalId === signal.id) {
     return { changed: false, why: `duplicate: ${signal.id} already applied` };
   }
   const incident: IncidentState = { stage: signal.stage, at: signal.observedAt, signalId: signal.id };
-  const incidents = { ...current.incidents, [signal.trackingId]: incident };
+  const incidents = pruneIncidents({ ...current.incidents, [signal.trackingId]: incident });
   const active = Object.entries(incidents).filter(([, i]) => i.stage === 'active').map(([id]) => id);
-  const at = now.toISOString();
+  const nowIso = now.toISOString();
   if (active.length > 0) {
     const reason = `Service Health incident ${active.join(', ')} active`;
     if (current.state === 'impaired') return { changed: true, next: { ...current, incidents, reason } };
-    return { changed: true, next: { ...current, state: 'impaired', since: at, reason, incidents } };
+    return { changed: true, next: { ...current, state: 'impaired', since: nowIso, reason, incidents } };
   }
   if (current.state === 'impaired') {
-    return { changed: true, next: { ...current, state: 'recovering', since: at, reason: `incident ${signal.trackingId} resolved; holding down`, incidents } };
+    return { changed: true, next: { ...current, state: 'recovering', since: nowIso, reason: `incident ${signal.trackingId} resolved; holding down`, incidents } };
   }
   return { changed: true, next: { ...current, incidents } };
 }
@@ -51,3 +55,12 @@ export function afterHoldDown(current: RegionHealth, policy: Policy, now: Date):
 
 /** Only healthy regions take new work. */
 export const acceptsWork = (health: RegionHealth | undefined): boolean => !health || health.state === 'healthy';
+
+/** Resolved incidents are kept only so late deliveries are recognised; keep the newest few. */
+const RESOLVED_INCIDENTS_KEPT = 20;
+function pruneIncidents(incidents: Record<string, IncidentState>): Record<string, IncidentState> {
+  const resolved = Object.entries(incidents).filter(([, i]) => i.stage === 'resolved');
+  if (resolved.length <= RESOLVED_INCIDENTS_KEPT) return incidents;
+  const drop = new Set(resolved.sort(([, a], [, b]) => a.at.localeCompare(b.at)).slice(0, resolved.length - RESOLVED_INCIDENTS_KEPT).map(([id]) => id));
+  return Object.fromEntries(Object.entries(incidents).filter(([id]) => !drop.has(id)));
+}

@@ -12,6 +12,8 @@ export interface ClusterSpec {
   readonly gpus: number;
   /** Base URL of the Ray dashboard (Jobs API). */
   readonly rayEndpoint: string;
+  /** The AKS node resource group when it is not the default `MC_<rg>_<cluster>_<region>`. */
+  readonly nodeResourceGroup?: string;
 }
 
 export interface FleetSpec {
@@ -29,6 +31,10 @@ export interface Policy {
   readonly defaultMaxAttempts: number;
   /** Decide and record, act on nothing. */
   readonly dryRun: boolean;
+  /** A queued job nobody has touched for this long is sent to the intake queue again by reconcile. */
+  readonly stuckAfterMs: number;
+  /** How long a cluster that refused a submission is avoided for that job. */
+  readonly avoidClusterMs: number;
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -37,6 +43,8 @@ export const DEFAULT_POLICY: Policy = {
   maxWaitBackoffMs: 5 * 60_000,
   defaultMaxAttempts: 5,
   dryRun: false,
+  stuckAfterMs: 10 * 60_000,
+  avoidClusterMs: 2 * 60_000,
 };
 
 export type RegionHealthState = 'healthy' | 'suspect' | 'impaired' | 'recovering';
@@ -82,6 +90,8 @@ export interface JobRecord {
   readonly updatedAt: string;
   /** When the current attempt started running (for recovery-time figures). */
   readonly runningSince?: string;
+  /** Clusters that failed to take this job, until when they are avoided for it. */
+  readonly avoidClusters?: Readonly<Record<string, string>>;
   readonly history: readonly JobEvent[];
 }
 

@@ -14,7 +14,8 @@ export const jobSpecSchema = z.object({
   gpuType: z.string().min(1).optional(),
   priority: z.number().int().min(0).max(1000).optional(),
   regions: z.array(region).optional(),
-  runtimeEnv: z.record(z.string(), z.unknown()).optional(),
+  // Ray requires string environment values; anything else would be refused at submission.
+  runtimeEnv: z.object({ env_vars: z.record(z.string(), z.string()).optional() }).catchall(z.unknown()).optional(),
   checkpointPrefix: z.string().min(1).max(1024).regex(/^[^/].*\/$/, 'a blob path that ends with "/"').optional(),
   maxAttempts: z.number().int().min(1).max(100).optional(),
   metadata: z.record(z.string(), z.string()).optional(),
@@ -41,7 +42,20 @@ export class JobSpecError extends Error {
   }
 }
 
+/**
+ * A job spec travels in every message and lives in the job record (one Table entity), so it is kept
+ * small: 16 KiB of JSON. Large inputs belong in the job's working_dir, not in its spec.
+ */
+export const MAX_JOB_SPEC_BYTES = 16 * 1024;
+
+function checkSize(body: unknown, limit: number): void {
+  const size = Buffer.byteLength(JSON.stringify(body) ?? '');
+  if (size > limit) throw new JobSpecError('(body)', [`(body): the job spec is ${size} bytes; at most ${limit}`]);
+}
+
 export function parseJobMessage(body: unknown): JobMessage {
+  // A requeue adds a few fields to the spec.
+  checkSize(body, MAX_JOB_SPEC_BYTES + 4096);
   const result = jobMessageSchema.safeParse(body);
   if (result.success) return result.data;
   const problems = result.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
@@ -50,6 +64,7 @@ export function parseJobMessage(body: unknown): JobMessage {
 }
 
 export function parseJobSpec(body: unknown): JobSpec {
+  checkSize(body, MAX_JOB_SPEC_BYTES);
   const result = jobSpecSchema.strict().safeParse(body);
   if (result.success) return result.data;
   const problems = result.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
@@ -62,3 +77,13 @@ export const attemptOf = (m: JobMessage): number => m.attempt ?? 1;
 export const messageIdOf = (jobId: string, attempt: number): string => `${jobId}:${attempt}`;
 /** Deterministic Ray submission id: a repeated submit of the same attempt is refused by Ray as a duplicate. */
 export const submissionIdOf = (jobId: string, attempt: number): string => `${jobId}-${attempt}`;
+
+/** Same spec, whatever the key order. */
+export function sameSpec(a: JobSpec, b: JobSpec): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+const canonical = (v: unknown): unknown =>
+  Array.isArray(v) ? v.map(canonical)
+    : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, canonical(x)]))
+      : v;

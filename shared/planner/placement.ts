@@ -16,17 +16,18 @@ export type Placement =
   | { readonly placed: true; readonly cluster: ClusterSpec; readonly freeGpus: number; readonly why: string; readonly rejected: readonly Rejection[] }
   | { readonly placed: false; readonly why: string; readonly rejected: readonly Rejection[] };
 
-export function place(snapshot: FleetSnapshot, job: JobMessage): Placement {
-  const first = placeAvoiding(snapshot, job, new Set(job.excludeRegions ?? []));
+/** `avoidClusters`: clusters that recently refused this job (they are skipped, with the reason given). */
+export function place(snapshot: FleetSnapshot, job: JobMessage, avoidClusters: ReadonlySet<string> = new Set()): Placement {
+  const first = placeAvoiding(snapshot, job, new Set(job.excludeRegions ?? []), avoidClusters);
   if (first.placed || !job.excludeRegions?.length) return first;
   // A region the job was moved away from is only avoided while something better exists: once it is
   // healthy again (after its hold-down) and nothing else fits, it may take the job back.
-  const second = placeAvoiding(snapshot, job, new Set());
+  const second = placeAvoiding(snapshot, job, new Set(), avoidClusters);
   if (!second.placed) return first;
   return { ...second, why: `${second.why}; ${second.cluster.region} was excluded for this job but is healthy again and nothing else fits`, rejected: first.rejected.filter((r) => r.region !== second.cluster.region) };
 }
 
-function placeAvoiding(snapshot: FleetSnapshot, job: JobMessage, excluded: ReadonlySet<string>): Placement {
+function placeAvoiding(snapshot: FleetSnapshot, job: JobMessage, excluded: ReadonlySet<string>, avoidClusters: ReadonlySet<string>): Placement {
   const rejected: Rejection[] = [];
   const candidates: Array<{ cluster: ClusterSpec; free: number }> = [];
   const allowed = job.regions ? new Set(job.regions) : undefined;
@@ -35,7 +36,9 @@ function placeAvoiding(snapshot: FleetSnapshot, job: JobMessage, excluded: Reado
     if (excluded.has(region)) { rejected.push({ region, why: 'excluded for this job (it was moved away from here)' }); continue; }
     const health = snapshot.health.get(region);
     if (!acceptsWork(health)) { rejected.push({ region, why: `${health!.state}: ${health!.reason}` }); continue; }
-    const clusters = snapshot.clusters.filter((c) => c.region === region);
+    const inRegion = snapshot.clusters.filter((c) => c.region === region);
+    const clusters = inRegion.filter((c) => !avoidClusters.has(c.id));
+    if (inRegion.length > 0 && clusters.length === 0) { rejected.push({ region, why: 'its clusters recently failed to take this job' }); continue; }
     let best = 0;
     for (const cluster of clusters) {
       const free = cluster.gpus - allocatedGpus(snapshot.ledgers.get(cluster.id));

@@ -15,6 +15,8 @@ export type Action =
   | {
       readonly kind: 'stopRayJob'; readonly key: string; readonly jobId: string; readonly attempt: number;
       readonly clusterId: string; readonly region: RegionName; readonly submissionId: string; readonly reason: string;
+      /** Act only while this region is still impaired when the action runs (plans can race). */
+      readonly onlyIfImpaired?: RegionName;
     }
   | {
       readonly kind: 'requeueJob'; readonly key: string; readonly jobId: string; readonly fromAttempt: number;
@@ -29,6 +31,10 @@ export type Action =
   | {
       /** Free GPUs held for a submission that no longer runs. */
       readonly kind: 'releaseGpus'; readonly key: string; readonly clusterId: string; readonly submissionId: string; readonly reason: string;
+    }
+  | {
+      /** A queued job that nothing has touched for too long (its message was lost): send it again. */
+      readonly kind: 'resendJob'; readonly key: string; readonly jobId: string; readonly attempt: number; readonly updatedAt: string; readonly reason: string;
     };
 
 export type ActionKind = Action['kind'];

@@ -21,7 +21,7 @@ export function planEvacuation(snapshot: FleetSnapshot, cause: string): Plan {
     if (job.submissionId && job.clusterId) {
       actions.push({
         kind: 'stopRayJob', key: `stop:${job.submissionId}`, jobId: job.jobId, attempt: job.attempt,
-        clusterId: job.clusterId, region, submissionId: job.submissionId,
+        clusterId: job.clusterId, region, submissionId: job.submissionId, onlyIfImpaired: region,
         reason: `${job.jobId} attempt ${job.attempt} runs in impaired ${region}; stop it so it never runs twice`,
       });
     }

@@ -18,7 +18,11 @@ export interface RayJobInfo {
 }
 
 export interface RayJobs {
-  /** 'duplicate' when a job with this submission id already exists: a repeat is harmless. */
+  /**
+   * 'duplicate' when a job with this submission id already exists on that cluster: a repeat is harmless.
+   * Throws an error with `retryable: false` when Ray refuses the request itself (it can never succeed),
+   * any other error when the cluster could not take it now.
+   */
   submit(endpoint: string, request: RaySubmitRequest): Promise<'submitted' | 'duplicate'>;
   /** 'unreachable' when the cluster does not answer in time (its region may be down). */
   stop(endpoint: string, submissionId: string): Promise<'stopped' | 'alreadyStopped' | 'notFound' | 'unreachable'>;
@@ -27,3 +31,7 @@ export interface RayJobs {
 }
 
 export const TERMINAL_RAY_STATUSES: ReadonlySet<RayJobStatus> = new Set(['STOPPED', 'SUCCEEDED', 'FAILED']);
+
+/** Ray refused the request itself (a 400): retrying the same request cannot succeed. */
+export const isPermanentRayError = (e: unknown): boolean =>
+  typeof e === 'object' && e !== null && (e as { retryable?: unknown }).retryable === false;

@@ -18,3 +18,7 @@ export {
 } from './regions.js';
 export type { AzureRegion, RegionCategory } from './regions.js';
 export { toIsoTime } from './time.js';
+export { parseEventGridBody, HANDLED_EVENT_TYPES, SUBSCRIPTION_VALIDATION_EVENT, ANNOTATION_STATUS, annotationStatus } from './eventGrid/index.js';
+export type { EventGridParse, EventGridParseOptions, EventSchema } from './eventGrid/index.js';
+export { mapAksResource, clusterIdFromTopic, parseArmId, armResourceType } from './aksResources.js';
+export type { AksResourceRef, ArmId } from './aksResources.js';

@@ -7,6 +7,7 @@ import type { ClusterLedger, FleetSpec, JobRecord, RegionHealth } from '../fleet
 import type { FleetSnapshot } from '../planner/snapshot.js';
 import type { EntityStore } from '../ports/entityStore.js';
 import type { Signal } from '../signals/types.js';
+import { createHash } from 'node:crypto';
 import { mutate } from './mutate.js';
 
 export interface SignalEntry {
@@ -16,6 +17,22 @@ export interface SignalEntry {
   readonly outcome?: string;
   readonly processedAt?: string;
 }
+
+/** The latest known state of one condition (an alert, a resource's health), by event time. */
+export interface ConditionEntry {
+  readonly key: string;
+  readonly state: string;
+  readonly at: string;
+  readonly signalId: string;
+}
+
+/**
+ * Row key for an idempotency key. Keys come from outside (alert ids, event ids) and can be longer than
+ * a Table row key may be: long ones are replaced by their SHA-256, which keeps them unique and stable.
+ */
+export const rowKey = (key: string): string => (key.length <= 200 ? key : `sha256:${createHash('sha256').update(key).digest('hex')}`);
+
+const SETTLED = new Set(['resolved', 'available', 'succeeded']);
 
 export type ActionStatus = 'started' | 'done' | 'failed';
 
@@ -39,13 +56,34 @@ export class FleetState {
   /** Records a signal once by its idempotency key. 'unfinished': seen before but never fully processed (a crash): process again. */
   async recordSignal(signal: Signal, receivedAt: Date): Promise<'new' | 'duplicate' | 'unfinished'> {
     const entry: SignalEntry = { signal, receivedAt: receivedAt.toISOString(), status: 'recorded' };
-    if ((await this.store.create('signal', signal.id, entry)) === 'created') return 'new';
-    const existing = await this.store.get<SignalEntry>('signal', signal.id);
+    if ((await this.store.create('signal', rowKey(signal.id), entry)) === 'created') return 'new';
+    const existing = await this.store.get<SignalEntry>('signal', rowKey(signal.id));
     return existing?.value.status === 'processed' ? 'duplicate' : 'unfinished';
   }
 
+  /**
+   * Pairs Fired/Resolved (and health transitions): the newest event time wins. 'stale' when a newer
+   * event for the same condition was already seen, so the older one must not undo it.
+   */
+  async observeCondition(key: string, state: string, signalId: string, at: string): Promise<'current' | 'stale'> {
+    let verdict: 'current' | 'stale' = 'current';
+    await mutate<ConditionEntry>(this.store, 'condition', rowKey(key), (cur) => {
+      const curAt = cur ? Date.parse(cur.at) : -Infinity;
+      const newAt = Date.parse(at);
+      // Newest wins; on a tie the settling state (resolved, available) wins over the alarming one.
+      if (cur && (curAt > newAt || (curAt === newAt && SETTLED.has(cur.state) && !SETTLED.has(state)))) { verdict = 'stale'; return undefined; }
+      verdict = 'current';
+      return cur && cur.at === at && cur.state === state ? undefined : { key, state, at, signalId };
+    });
+    return verdict;
+  }
+
+  async conditions(): Promise<ConditionEntry[]> {
+    return (await this.store.list<ConditionEntry>('condition')).map((e) => e.value);
+  }
+
   async markSignalProcessed(id: string, outcome: string, at: Date): Promise<void> {
-    await mutate<SignalEntry>(this.store, 'signal', id, (cur) =>
+    await mutate<SignalEntry>(this.store, 'signal', rowKey(id), (cur) =>
       cur && cur.status !== 'processed' ? { ...cur, status: 'processed', outcome, processedAt: at.toISOString() } : undefined);
   }
 
@@ -88,10 +126,10 @@ export class FleetState {
    */
   async beginAction(entry: Omit<ActionEntry, 'status' | 'startedAt'>, now: Date): Promise<'new' | 'retry' | 'done' | 'inProgress'> {
     const row: ActionEntry = { ...entry, status: 'started', startedAt: now.toISOString() };
-    if ((await this.store.create('action', entry.key, row)) === 'created') return 'new';
+    if ((await this.store.create('action', rowKey(entry.key), row)) === 'created') return 'new';
     // Take the action over only if it is not done and its lease ran out (its worker crashed or gave up).
     let outcome: 'retry' | 'done' | 'inProgress' = 'retry';
-    await mutate<ActionEntry>(this.store, 'action', entry.key, (cur) => {
+    await mutate<ActionEntry>(this.store, 'action', rowKey(entry.key), (cur) => {
       if (!cur) { outcome = 'retry'; return row; }
       if (cur.status === 'done') { outcome = 'done'; return undefined; }
       if (cur.status === 'started' && now.getTime() - Date.parse(cur.startedAt) < ACTION_LEASE_MS) { outcome = 'inProgress'; return undefined; }
@@ -102,7 +140,7 @@ export class FleetState {
   }
 
   async finishAction(key: string, status: 'done' | 'failed', outcome: string, now: Date): Promise<void> {
-    await mutate<ActionEntry>(this.store, 'action', key, (cur) =>
+    await mutate<ActionEntry>(this.store, 'action', rowKey(key), (cur) =>
       cur ? { ...cur, status, outcome, finishedAt: now.toISOString() } : undefined);
   }
 

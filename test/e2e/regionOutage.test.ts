@@ -90,7 +90,9 @@ describe('walking skeleton: a region outage moves Ray jobs to a healthy region',
     const again2 = await stack.api('/api/alerts', { body: outageAlertOf(outage) });
     for (const r of [again1, again2]) {
       expect(r.status).toBe(200);
-      expect(r.body.signals.every((s: { status: string }) => s.status === 'duplicate')).toBe(true);
+      // 'duplicate' once the first delivery finished; 'processed' when this delivery finished what the
+      // first left in progress (reconcile may have held an action's lease): either way, no new effect.
+      for (const s of r.body.signals as Array<{ status: string }>) expect(['duplicate', 'processed']).toContain(s.status);
     }
     await new Promise((r) => setTimeout(r, 1500)); // a reconcile pass runs meanwhile
     expect(jobSends()).toBe(sendsAfterOutage);

@@ -9,21 +9,25 @@ import type { JobQueue } from '../../shared/ports/jobQueue.js';
 import type { RayJobInfo, RayJobs, RaySubmitRequest } from '../../shared/ports/rayJobs.js';
 import { FleetState } from '../../shared/state/fleetState.js';
 
+/** Like real Ray, each endpoint (cluster) only knows its own submissions; keys are `<endpoint>|<submissionId>`. */
 export class FakeRayJobs implements RayJobs {
   readonly jobs = new Map<string, { endpoint: string; request: RaySubmitRequest; status: RayJobInfo['status'] }>();
+  /** Set to make submit fail like Ray's dashboard would. */
+  submitError: Error | undefined;
   readonly calls: string[] = [];
   readonly unreachable = new Set<string>();
   async submit(endpoint: string, request: RaySubmitRequest) {
     this.calls.push(`submit ${request.submissionId}`);
-    if (this.unreachable.has(endpoint)) throw new Error('connect ECONNREFUSED');
-    if (this.jobs.has(request.submissionId)) return 'duplicate' as const;
-    this.jobs.set(request.submissionId, { endpoint, request, status: 'RUNNING' });
+    if (this.unreachable.has(endpoint)) throw Object.assign(new Error('connect ECONNREFUSED'), { retryable: true });
+    if (this.submitError) throw this.submitError;
+    if (this.jobs.has(`${endpoint}|${request.submissionId}`)) return 'duplicate' as const;
+    this.jobs.set(`${endpoint}|${request.submissionId}`, { endpoint, request, status: 'RUNNING' });
     return 'submitted' as const;
   }
   async stop(endpoint: string, submissionId: string) {
     this.calls.push(`stop ${submissionId}`);
     if (this.unreachable.has(endpoint)) return 'unreachable' as const;
-    const job = this.jobs.get(submissionId);
+    const job = this.jobs.get(`${endpoint}|${submissionId}`);
     if (!job) return 'notFound' as const;
     if (job.status !== 'RUNNING' && job.status !== 'PENDING') return 'alreadyStopped' as const;
     job.status = 'STOPPED';
@@ -31,12 +35,12 @@ export class FakeRayJobs implements RayJobs {
   }
   async get(endpoint: string, submissionId: string) {
     if (this.unreachable.has(endpoint)) return 'unreachable' as const;
-    const job = this.jobs.get(submissionId);
+    const job = this.jobs.get(`${endpoint}|${submissionId}`);
     return job ? { submissionId, status: job.status, metadata: job.request.metadata ?? {} } : 'notFound' as const;
   }
   async list(endpoint: string) {
     if (this.unreachable.has(endpoint)) return 'unreachable' as const;
-    return [...this.jobs].filter(([, j]) => j.endpoint === endpoint).map(([submissionId, j]) => ({ submissionId, status: j.status, metadata: j.request.metadata ?? {} }));
+    return [...this.jobs.values()].filter((j) => j.endpoint === endpoint).map((j) => ({ submissionId: j.request.submissionId, status: j.status, metadata: j.request.metadata ?? {} }));
   }
 }
 

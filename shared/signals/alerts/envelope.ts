@@ -36,6 +36,11 @@ export interface AlertEnvelope {
   readonly alertRule?: string;
   /** ARM ids the alert is about (`essentials.alertTargetIDs`, legacy `activityLog.resourceId`). */
   readonly targetIds: readonly string[];
+  /**
+   * `essentials.configurationItems`: names of what the alert is about (a Prometheus alert puts the AKS
+   * cluster name here, its target being the Azure Monitor workspace). Empty for the legacy schema.
+   */
+  readonly configurationItems: readonly string[];
   /** When the alert fired / was resolved, ISO 8601. */
   readonly firedAt?: string;
   readonly resolvedAt?: string;
@@ -61,8 +66,8 @@ export function readCommonEnvelope(body: JsonRecord): AlertEnvelope {
   const familyLabel = clip(monitoringService ?? activityLogFamily(context)?.label ?? 'unknown');
   const family = monitoringService !== undefined ? norm(monitoringService) : (activityLogFamily(context)?.family ?? 'unknown');
 
-  const targets = field(essentials, 'alertTargetIDs');
-  const targetIds = Array.isArray(targets) ? targets.map(str).filter((x): x is string => x !== undefined) : [];
+  const targetIds = strings(field(essentials, 'alertTargetIDs'));
+  const configurationItems = strings(field(essentials, 'configurationItems'));
 
   return {
     source: 'commonAlert',
@@ -72,6 +77,7 @@ export function readCommonEnvelope(body: JsonRecord): AlertEnvelope {
     familyLabel,
     alertRule: str(field(essentials, 'alertRule')),
     targetIds,
+    configurationItems,
     firedAt: firstTime(field(essentials, 'firedDateTime')),
     resolvedAt: firstTime(field(essentials, 'resolvedDateTime')),
     context,
@@ -101,6 +107,7 @@ export function readLegacyEnvelope(body: JsonRecord): AlertEnvelope {
     familyLabel: clip(fam?.label ?? 'unknown'),
     alertRule: undefined,
     targetIds: resourceId !== undefined ? [resourceId] : [],
+    configurationItems: [],
     firedAt: firstTime(field(activityLog, 'eventTimestamp'), field(activityLog, 'submissionTimestamp')),
     resolvedAt: undefined,
     context: activityLog,
@@ -136,6 +143,11 @@ function activityLogFamily(ctx: JsonRecord | undefined): { family: string; label
   const category = str(field(field(ctx, 'properties'), 'eventCategory'));
   if (category !== undefined) return { family: norm(category), label: category };
   return undefined;
+}
+
+/** The non-empty strings of an array (anything else in it is skipped); a non-array → []. */
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.map(str).filter((x): x is string => x !== undefined) : [];
 }
 
 /** An object, or JSON text of one (defensive: some relays re-serialise nested objects); else undefined. */

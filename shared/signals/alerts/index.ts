@@ -16,6 +16,11 @@ import {
   readLegacyEnvelope,
   type AlertEnvelope,
 } from './envelope.js';
+import { ACTIVITY_LOG_FAMILIES, parseActivityLog } from './activityLog.js';
+import { parseLogAlertV1 } from './logV1.js';
+import { parseMetricAlert } from './metric.js';
+import { parsePrometheus } from './prometheus.js';
+import { parseLogAlertV2 } from './quota.js';
 import { parseResourceHealth } from './resourceHealth.js';
 import { parseServiceHealth } from './serviceHealth.js';
 import { parseUnhandled } from './unhandled.js';
@@ -31,15 +36,28 @@ const SCHEMAS: ReadonlyMap<string, (body: JsonRecord) => AlertEnvelope> = new Ma
   [norm(LEGACY_ACTIVITY_LOG_SCHEMA_ID), readLegacyEnvelope],
 ]);
 
-/** Family parsers by normalised monitoringService / eventSource ("Resource Health" and "ResourceHealth" alike). */
+/**
+ * Family parsers by normalised monitoringService / eventSource ("Resource Health" and "ResourceHealth" alike,
+ * "Activity Log - Administrative" → "activitylogadministrative").
+ */
 const FAMILY_PARSERS: ReadonlyMap<string, AlertFamilyParser> = new Map<string, AlertFamilyParser>([
   ['servicehealth', (env) => [parseServiceHealth(env)]],
   ['resourcehealth', (env) => [parseResourceHealth(env)]],
+  // Metric alerts: quotaPressure for Compute usage metrics, else ignored naming the metric (metric.ts).
+  ['platform', parseMetricAlert],
+  // Log search alerts: V2 carries the Azure Quotas usage alert (quota.ts); V1 is always ignored (logV1.ts).
+  ['logalertsv2', parseLogAlertV2],
+  ['loganalytics', (env) => [parseLogAlertV1(env)]],
+  ['applicationinsights', (env) => [parseLogAlertV1(env)]],
+  // Managed Prometheus: nodeNotReady, gpuFault (prometheus.ts).
+  ['prometheus', (env) => [parsePrometheus(env)]],
+  // Administrative, Policy, Autoscale, Security, Recommendation activity-log events: ignored (activityLog.ts).
+  ...ACTIVITY_LOG_FAMILIES.map((f): [string, AlertFamilyParser] => [f, (env) => [parseActivityLog(env)]]),
 ]);
 
 /**
  * Parse an action-group webhook body (common alert schema or legacy activity-log schema). `body` is the
- * parsed JSON (JSON text is accepted too). Returns the signals (one per alert today); throws
+ * parsed JSON (JSON text is accepted too). Returns the signals (one per alert; a quota alert gives one per condition entry); throws
  * `SignalParseError` naming the dotted field path when the body is not what it claims to be. Never throws
  * anything else, never fetches anything.
  */
@@ -65,5 +83,14 @@ export function parseAlertBody(body: unknown): Signal[] {
   }
   const env = read(value);
   const parse = FAMILY_PARSERS.get(env.family) ?? ((e: AlertEnvelope) => [parseUnhandled(e)]);
-  return parse(env);
+  return firstOfEachId(parse(env));
+}
+
+/**
+ * An id is an idempotency key, so one body never yields two signals with the same id: a later duplicate
+ * (two identical condition entries of one alert) is dropped.
+ */
+function firstOfEachId(signals: Signal[]): Signal[] {
+  const seen = new Set<string>();
+  return signals.filter((s) => !seen.has(s.id) && (seen.add(s.id), true));
 }

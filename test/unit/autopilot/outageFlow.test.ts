@@ -44,7 +44,7 @@ describe('region outage, end to end in process', () => {
       expect(job).toMatchObject({ state: 'running', attempt: 2, resumeFrom: `runs/${id}/checkpoint_000040` });
       expect(job.region).not.toBe('eastus2');
       expect(f.ray.calls.filter((c) => c === `submit ${id}-2`)).toHaveLength(1); // the repeat is seen as done: no second submission
-      expect([...f.ray.jobs.keys()].filter((k) => k.startsWith(`${id}-`))).toEqual([`${id}-1`, `${id}-2`]);
+      expect([...f.ray.jobs.values()].map((j) => j.request.submissionId).filter((k) => k.startsWith(`${id}-`))).toEqual([`${id}-1`, `${id}-2`]);
     }
     expect(snap.health.get('eastus2')?.state).toBe('impaired');
     expect(snap.jobs.filter((j) => j.state === 'running')).toHaveLength(6);

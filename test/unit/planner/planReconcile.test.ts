@@ -13,7 +13,7 @@ describe('planReconcile', () => {
   it('stops a stale attempt still running on a cluster that came back', () => {
     const job = runningJob('j', west, { attempt: 2, submissionId: 'j-2' });
     const plan = planReconcile(snapshot({ clusters: [east, west], jobs: [job] }), new Map([[east.id, [info('j-1', 'RUNNING', 'j', 1)]], [west.id, [info('j-2', 'RUNNING', 'j', 2)]]]), NOW);
-    expect(plan.actions.map((a) => a.key)).toEqual(['reconcile-stop:j-1']);
+    expect(plan.actions.map((a) => a.key)).toEqual([`reconcile-stop:${east.id}:j-1`]);
   });
 
   it('leaves alone the current attempt that Ray runs a moment before its record says so', () => {
@@ -33,7 +33,27 @@ describe('planReconcile', () => {
     const job = runningJob('j', west, { attempt: 2, submissionId: 'j-2' });
     const ledgers = new Map<string, ClusterLedger>([[east.id, { clusterId: east.id, allocations: { 'j-1': 2 } }], [west.id, { clusterId: west.id, allocations: { 'j-2': 2 } }]]);
     const plan = planReconcile(snapshot({ clusters: [east, west], jobs: [job], ledgers }), new Map(), NOW);
-    expect(plan.actions.map((a) => a.key)).toEqual(['release:j-1']);
+    expect(plan.actions.map((a) => a.key)).toEqual([`release:${east.id}:j-1`]);
+  });
+
+  it('stops a second copy of the current attempt on a cluster other than the recorded one', () => {
+    const job = runningJob('j', west);
+    const plan = planReconcile(snapshot({ clusters: [east, west], jobs: [job] }), new Map([[east.id, [info('j-1', 'RUNNING', 'j', 1)]], [west.id, [info('j-1', 'RUNNING', 'j', 1)]]]), NOW);
+    expect(plan.actions.map((a) => a.key)).toEqual([`reconcile-stop:${east.id}:j-1`]);
+  });
+
+  it('records a job that finished in an impaired region as ended instead of moving it', () => {
+    const impaired: RegionHealth = { region: 'eastus2', state: 'impaired', since: NOW.toISOString(), reason: 'incident', incidents: {} };
+    const plan = planReconcile(snapshot({ clusters: [east, west], jobs: [runningJob('done', east)], health: new Map([['eastus2', impaired]]) }),
+      new Map([[east.id, [info('done-1', 'SUCCEEDED', 'done', 1)]]]), NOW);
+    expect(plan.actions.map((a) => a.kind)).toEqual(['recordJobEnd']);
+  });
+
+  it('sends a queued job again when nothing has touched it for too long', () => {
+    const stuck = runningJob('s', west, { state: 'queued', submissionId: undefined, clusterId: undefined, region: undefined, updatedAt: new Date(NOW.getTime() - 11 * 60_000).toISOString() });
+    const fresh = runningJob('f', west, { state: 'queued', submissionId: undefined, clusterId: undefined, region: undefined, updatedAt: new Date(NOW.getTime() - 60_000).toISOString() });
+    const plan = planReconcile(snapshot({ clusters: [west], jobs: [stuck, fresh] }), new Map(), NOW);
+    expect(plan.actions.map((a) => a.kind + ':' + (a as { jobId?: string }).jobId)).toEqual(['resendJob:s']);
   });
 
   it('ends the hold-down of a recovering region only after the policy\'s time', () => {
