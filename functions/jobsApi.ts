@@ -2,14 +2,13 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { submitJob } from '../shared/autopilot/submitJob.js';
 import { problem, readJson } from '../shared/http/responses.js';
-import { JobSpecError } from '../shared/jobs/jobSpec.js';
+import { JobSpecError, MAX_JOB_SPEC_BYTES } from '../shared/jobs/jobSpec.js';
 import { invocationLogger } from '../shared/observability/invocationLogger.js';
 import { runtimePorts } from '../shared/runtime.js';
 
-const MAX_JOB_BYTES = 64 * 1024;
 
 export async function submitJobHttp(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const read = await readJson(request, MAX_JOB_BYTES);
+  const read = await readJson(request, MAX_JOB_SPEC_BYTES);
   if (!read.ok) return read.response;
   try {
     const outcome = await submitJob(read.body, await runtimePorts(invocationLogger(context)));
@@ -23,6 +22,7 @@ export async function submitJobHttp(request: HttpRequest, context: InvocationCon
 
 export async function getJobHttp(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const id = request.params.id ?? '';
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(id)) return problem(404, `no job ${id.slice(0, 100)}`, 'id');
   const job = await (await runtimePorts(invocationLogger(context))).state.job(id);
   return job ? { status: 200, jsonBody: job } : problem(404, `no job ${id}`, 'id');
 }
