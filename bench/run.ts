@@ -4,11 +4,13 @@
  *  1. Region outage on the local host + twin: alert sent → answered (recorded, stopped, requeued),
  *     and alert sent → the last affected job RUNNING on another region's cluster. Five drills.
  *  2. Cold start: importing the deployed bundle ÷ importing bare @azure/functions, 15 fresh processes each.
+ *  3. Signal parsing: a 1,000-event Event Grid batch and single alerts, in process.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { regionOutageDrill, regionRecovery } from '../local/outageDrill.js';
 import { startStack } from '../local/stack.js';
+import { signalParsingBench } from './signalParsing.js';
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
 const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
@@ -63,5 +65,6 @@ function coldStart(runs: number) {
 }
 
 console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
+for (const line of signalParsingBench()) console.log(line);
 coldStart(15);
 await outageDrills(5);

@@ -4,3 +4,5 @@ import './jobsApi.js';
 import './getFleet.js';
 import './onJobQueued.js';
 import './reconcileFleet.js';
+import './onPlatformEvents.js';
+import './onPlatformEvent.js';

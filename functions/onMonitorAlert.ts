@@ -15,16 +15,23 @@ export async function onMonitorAlert(request: HttpRequest, context: InvocationCo
   const log = invocationLogger(context);
   const read = await readJson(request, MAX_ALERT_BYTES);
   if (!read.ok) return read.response;
+  let ports;
+  try {
+    ports = await runtimePorts(log);
+  } catch (e) {
+    log.error('runtime unavailable', { error: errorMessage(e) });
+    return problem(503, 'the autopilot is starting or misconfigured; retry');
+  }
   let signals;
   try {
-    signals = parseAlertBody(read.body);
+    signals = parseAlertBody(read.body, { fleet: { clusters: ports.fleet.clusters } });
   } catch (e) {
     // Action groups do not retry a 400: right for a body that can never succeed.
     if (e instanceof SignalParseError) return problem(400, e.message, e.field);
     throw e;
   }
   try {
-    const outcomes = await handleSignals(signals, await runtimePorts(log));
+    const outcomes = await handleSignals(signals, ports);
     return { status: 200, jsonBody: { signals: outcomes } };
   } catch (e) {
     // Not recorded: 503 is one of the codes action groups retry.

@@ -3,12 +3,13 @@
  * prints the signals one inbound body becomes.
  */
 import { readFile } from 'node:fs/promises';
-import { parseAlertBody } from '../../shared/signals/index.js';
+import { parseInboundBody } from '../../shared/signals/parseInbound.js';
 import { SignalParseError } from '../../shared/signals/types.js';
 
 const USAGE = `usage:
   autopilot start                    run the local twin, host and demo (what npm start runs)
-  autopilot signals parse <file>     print the JSON array of signals for one Azure Monitor alert body`;
+  autopilot signals parse <file>     print the JSON array of signals for one inbound body
+                                     (Azure Monitor alert, Event Grid or CloudEvents delivery)`;
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, sub, file] = argv;
@@ -26,11 +27,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 2;
     }
     try {
-      console.log(JSON.stringify(parseAlertBody(body), null, 2));
+      const parsed = parseInboundBody(body);
+      if (parsed.kind === 'validation') {
+        console.error(`autopilot: ${file} is an Event Grid subscription validation (${parsed.schema}); it carries no signals`);
+        console.log('[]');
+        return 0;
+      }
+      console.log(JSON.stringify(parsed.signals, null, 2));
       return 0;
     } catch (e) {
       if (e instanceof SignalParseError) {
-        console.error(`autopilot: ${file} is not an alert body it can read: ${e.message}`);
+        console.error(`autopilot: ${file} is not a body it can read: ${e.message}`);
         return 2;
       }
       throw e;

@@ -176,12 +176,14 @@ function clusterOfNodeResourceGroup(
     }
     if (candidates.length > 1) return undefined; // two fleet clusters claim one group: don't guess
   }
+  // An 80-character name may have been cut by AKS: its tail (region, even cluster) cannot be trusted.
+  if (resourceGroup.length >= MAX_RG_LENGTH) return undefined;
   const m = DEFAULT_NODE_RG.exec(resourceGroup);
   if (!m) return undefined;
   const region = (m[2] as string).toLowerCase();
   const rest = m[1] as string;
   const cut = rest.indexOf('_');
-  const unambiguous = cut > 0 && cut === rest.lastIndexOf('_') && cut < rest.length - 1 && resourceGroup.length < MAX_RG_LENGTH;
+  const unambiguous = cut > 0 && cut === rest.lastIndexOf('_') && cut < rest.length - 1;
   if (!unambiguous) return { region };
   const id = canonicalClusterId(subscription, rest.slice(0, cut), rest.slice(cut + 1));
   const known = fleet !== undefined ? lookup(fleet).byId.get(id.toLowerCase()) : undefined;

@@ -11,7 +11,8 @@ export function conditionKey(signal: Signal): string | undefined {
     case 'quotaPressure': return `quotaPressure:${signal.subscriptionId ?? ''}:${signal.region}:${signal.family.toLowerCase()}`;
     case 'resourceHealth': return `resourceHealth:${signal.resourceId.toLowerCase()}`;
     case 'nodeNotReady': return `nodeNotReady:${signal.clusterId ?? signal.cluster ?? ''}:${signal.node}`;
-    case 'gpuFault': return `gpuFault:${signal.clusterId ?? signal.cluster ?? ''}:${signal.node}:${signal.xid ?? ''}`;
+    // Per node, not per XID: a Resolved may not carry the XID its Fired had.
+    case 'gpuFault': return `gpuFault:${signal.clusterId ?? signal.cluster ?? ''}:${signal.node}`;
     case 'poolRollout': return `poolRollout:${signal.clusterId}:${signal.pool}`;
     default: return undefined;
   }

@@ -7,6 +7,7 @@
  * 2. the envelope's family (normalised `monitoringService` / legacy `eventSource`) picks a family parser
  *    from `FAMILY_PARSERS`; families without one become a single `ignored` signal (unhandled.ts).
  */
+import type { FleetIndex } from '../fleetIndex.js';
 import { SignalParseError, type Signal } from '../types.js';
 import { describe, field, isRecord, norm, requireString, type JsonRecord } from '../read.js';
 import {
@@ -28,7 +29,13 @@ import { parseUnhandled } from './unhandled.js';
 export type { AlertEnvelope } from './envelope.js';
 export { COMMON_SCHEMA_ID, LEGACY_ACTIVITY_LOG_SCHEMA_ID } from './envelope.js';
 
-export type AlertFamilyParser = (env: AlertEnvelope) => Signal[];
+/** A family parser; `fleet` (optional) maps AKS resources and cluster names to the fleet's cluster ids. */
+export type AlertFamilyParser = (env: AlertEnvelope, fleet: FleetIndex | undefined) => Signal[];
+
+export interface AlertParseOptions {
+  /** Lets AKS resources (Resource Health on a VMSS instance) and Prometheus cluster names map to fleet clusters. */
+  readonly fleet?: FleetIndex;
+}
 
 /** Envelope readers by normalised schemaId. */
 const SCHEMAS: ReadonlyMap<string, (body: JsonRecord) => AlertEnvelope> = new Map([
@@ -42,7 +49,7 @@ const SCHEMAS: ReadonlyMap<string, (body: JsonRecord) => AlertEnvelope> = new Ma
  */
 const FAMILY_PARSERS: ReadonlyMap<string, AlertFamilyParser> = new Map<string, AlertFamilyParser>([
   ['servicehealth', (env) => [parseServiceHealth(env)]],
-  ['resourcehealth', (env) => [parseResourceHealth(env)]],
+  ['resourcehealth', (env, fleet) => [parseResourceHealth(env, fleet)]],
   // Metric alerts: quotaPressure for Compute usage metrics, else ignored naming the metric (metric.ts).
   ['platform', parseMetricAlert],
   // Log search alerts: V2 carries the Azure Quotas usage alert (quota.ts); V1 is always ignored (logV1.ts).
@@ -50,7 +57,7 @@ const FAMILY_PARSERS: ReadonlyMap<string, AlertFamilyParser> = new Map<string, A
   ['loganalytics', (env) => [parseLogAlertV1(env)]],
   ['applicationinsights', (env) => [parseLogAlertV1(env)]],
   // Managed Prometheus: nodeNotReady, gpuFault (prometheus.ts).
-  ['prometheus', (env) => [parsePrometheus(env)]],
+  ['prometheus', (env, fleet) => [parsePrometheus(env, fleet)]],
   // Administrative, Policy, Autoscale, Security, Recommendation activity-log events: ignored (activityLog.ts).
   ...ACTIVITY_LOG_FAMILIES.map((f): [string, AlertFamilyParser] => [f, (env) => [parseActivityLog(env)]]),
 ]);
@@ -61,7 +68,7 @@ const FAMILY_PARSERS: ReadonlyMap<string, AlertFamilyParser> = new Map<string, A
  * `SignalParseError` naming the dotted field path when the body is not what it claims to be. Never throws
  * anything else, never fetches anything.
  */
-export function parseAlertBody(body: unknown): Signal[] {
+export function parseAlertBody(body: unknown, options: AlertParseOptions = {}): Signal[] {
   let value = body;
   if (typeof value === 'string') {
     try {
@@ -83,7 +90,7 @@ export function parseAlertBody(body: unknown): Signal[] {
   }
   const env = read(value);
   const parse = FAMILY_PARSERS.get(env.family) ?? ((e: AlertEnvelope) => [parseUnhandled(e)]);
-  return firstOfEachId(parse(env));
+  return firstOfEachId(parse(env, options.fleet));
 }
 
 /**

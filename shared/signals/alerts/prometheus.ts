@@ -29,9 +29,12 @@
  *
  * `cluster`: the `cluster` label, else `essentials.configurationItems[0]` (Azure puts the cluster name there;
  * the alert target is the Azure Monitor workspace). `clusterId`: a managed-cluster ARM id found in the
- * `cluster` label or the alert targets (then `cluster` is its name).
+ * `cluster` label or the alert targets (then `cluster` is its name), else — when a fleet index is passed —
+ * the id of the one fleet cluster of that name (`fleetClusterByName`; two of the same name → none).
  * Id: the envelope key `${alertId}:${monitorCondition}` (Azure Monitor raises one alert per firing series).
  */
+import { fleetClusterByName } from '../aksResources.js';
+import type { FleetIndex } from '../fleetIndex.js';
 import type { GpuFaultSignal, IgnoredSignal, NodeNotReadySignal } from '../types.js';
 import { clip, field, isRecord, norm, num, str, type JsonRecord } from '../read.js';
 import { alertTime, ignored, lenientJson, stageOf } from './common.js';
@@ -46,7 +49,7 @@ const BARE_XID_GAUGE = /^\s*\(?\s*DCGM_FI_DEV_XID_ERRORS\s*(\{[^}]*\})?\s*\)?\s*
 
 const MANAGED_CLUSTER_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerService\/managedClusters\/([^/]+)$/i;
 
-export function parsePrometheus(env: AlertEnvelope): NodeNotReadySignal | GpuFaultSignal | IgnoredSignal {
+export function parsePrometheus(env: AlertEnvelope, fleet?: FleetIndex): NodeNotReadySignal | GpuFaultSignal | IgnoredSignal {
   const ctx = env.context;
   const observedAt = alertTime(env);
   const labels = recordOf(field(ctx, 'labels'));
@@ -67,7 +70,7 @@ export function parsePrometheus(env: AlertEnvelope): NodeNotReadySignal | GpuFau
     }
     const node = str(field(labels, 'node')) ?? str(field(labels, 'kubernetes_node'));
     if (node === undefined) return ignored(env, observedAt, `Prometheus alert ${name} has no node label`, eventType);
-    return { kind: 'nodeNotReady', id: env.key, source: env.source, observedAt, ...clusterOf(env, labels), node, stage: stageOf(env) };
+    return { kind: 'nodeNotReady', id: env.key, source: env.source, observedAt, ...clusterOf(env, labels, fleet), node, stage: stageOf(env) };
   }
 
   if (key.includes('xid') || XID_METRIC.test(expression)) {
@@ -86,7 +89,7 @@ export function parsePrometheus(env: AlertEnvelope): NodeNotReadySignal | GpuFau
       id: env.key,
       source: env.source,
       observedAt,
-      ...clusterOf(env, labels),
+      ...clusterOf(env, labels, fleet),
       node,
       ...(xid !== undefined ? { xid } : {}),
       stage: stageOf(env),
@@ -105,15 +108,20 @@ function lastSegment(rule: string | undefined): string | undefined {
   return str(rule?.split('/').pop());
 }
 
-function clusterOf(env: AlertEnvelope, labels: JsonRecord): { cluster?: string; clusterId?: string } {
+function clusterOf(
+  env: AlertEnvelope,
+  labels: JsonRecord,
+  fleet: FleetIndex | undefined,
+): { cluster?: string; clusterId?: string } {
   const label = str(field(labels, 'cluster'));
-  const clusterId = [label, ...env.targetIds].find((v) => v !== undefined && MANAGED_CLUSTER_ID.test(v));
+  const armId = [label, ...env.targetIds].find((v) => v !== undefined && MANAGED_CLUSTER_ID.test(v));
   const cluster =
-    label !== undefined && label !== clusterId
+    label !== undefined && label !== armId
       ? label
-      : clusterId !== undefined
-        ? (MANAGED_CLUSTER_ID.exec(clusterId)?.[1] as string)
+      : armId !== undefined
+        ? (MANAGED_CLUSTER_ID.exec(armId)?.[1] as string)
         : env.configurationItems[0];
+  const clusterId = armId ?? (fleet !== undefined && cluster !== undefined ? fleetClusterByName(fleet, cluster)?.id : undefined);
   return { ...(cluster !== undefined ? { cluster } : {}), ...(clusterId !== undefined ? { clusterId } : {}) };
 }
 

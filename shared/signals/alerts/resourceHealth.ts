@@ -7,19 +7,23 @@
  * Id: the envelope key (`${alertId}:${monitorCondition}` / `${eventDataId}:${status}`): each health
  * transition is its own activity-log event and so its own alert.
  *
- * For an AKS node (a VMSS instance `…/virtualMachineScaleSets/aks-<pool>-<n>-vmss/virtualMachines/<i>`)
- * `pool` and `node` are filled in: AKS names a node `<vmss name><instance id in base 36, 6 digits>`
- * ("aks-gpunp-12345678-vmss" + 3 → "aks-gpunp-12345678-vmss000003"). `clusterId` needs the node resource
- * group → cluster mapping from the fleet and is left to the consumer.
+ * For an AKS resource `clusterId` / `pool` / `node` come from `mapAksResource` (aksResources.ts, shared with
+ * the Event Grid parser): a VMSS instance `…/virtualMachineScaleSets/aks-<pool>-<n>-vmss/virtualMachines/<i>`
+ * gives the pool and the node name (`<vmss name><instance id in base 36, 6 digits>`: "aks-gpunp-12345678-vmss"
+ * + 3 → "aks-gpunp-12345678-vmss000003"), and its node resource group gives the cluster — from the fleet index
+ * when one is passed (custom node resource groups), else from AKS's `MC_<rg>_<cluster>_<region>` convention
+ * when that is unambiguous.
  */
 import { SignalParseError, type ResourceHealthSignal } from '../types.js';
+import { mapAksResource } from '../aksResources.js';
+import type { FleetIndex } from '../fleetIndex.js';
 import { field, jsonOrValue, norm, requireRecord, str } from '../read.js';
 import { firstTime } from '../time.js';
 import type { AlertEnvelope } from './envelope.js';
 
 type HealthStatus = ResourceHealthSignal['status'];
 
-export function parseResourceHealth(env: AlertEnvelope): ResourceHealthSignal {
+export function parseResourceHealth(env: AlertEnvelope, fleet?: FleetIndex): ResourceHealthSignal {
   const ctxPath = env.contextPath;
   if (env.context === undefined) {
     throw new SignalParseError(ctxPath, 'is missing or not an object (a Resource Health alert carries its activity-log event there)');
@@ -49,7 +53,7 @@ export function parseResourceHealth(env: AlertEnvelope): ResourceHealthSignal {
   const reason = title !== undefined ? (cause !== undefined ? `${title} (${cause})` : title) : cause;
 
   const previous = str(field(props, 'previousHealthStatus'));
-  const aks = aksNodeOf(resourceId);
+  const aks = mapAksResource(resourceId, fleet);
   return {
     kind: 'resourceHealth',
     id: env.key,
@@ -59,7 +63,9 @@ export function parseResourceHealth(env: AlertEnvelope): ResourceHealthSignal {
     resourceType,
     status: healthStatus(str(field(props, 'currentHealthStatus'))),
     ...(previous !== undefined ? { previousStatus: healthStatus(previous) } : {}),
-    ...(aks !== undefined ? aks : {}),
+    ...(aks?.clusterId !== undefined ? { clusterId: aks.clusterId } : {}),
+    ...(aks?.pool !== undefined ? { pool: aks.pool } : {}),
+    ...(aks?.node !== undefined ? { node: aks.node } : {}),
     ...(reason !== undefined ? { reason } : {}),
   };
 }
@@ -86,15 +92,4 @@ export function resourceTypeOf(resourceId: string): string | undefined {
   const types: string[] = [];
   for (let j = i + 2; j < parts.length; j += 2) types.push(parts[j] as string);
   return `${ns}/${types.join('/')}`;
-}
-
-const VMSS_INSTANCE = /\/virtualMachineScaleSets\/(aks-([a-z0-9]+)-\d+-vmss)\/virtualMachines\/(\d+)$/i;
-
-function aksNodeOf(resourceId: string): { pool: string; node: string } | undefined {
-  const m = VMSS_INSTANCE.exec(resourceId);
-  if (!m) return undefined;
-  const [, vmss, pool, instance] = m;
-  const n = Number(instance);
-  if (!Number.isSafeInteger(n)) return undefined;
-  return { pool: (pool as string).toLowerCase(), node: `${(vmss as string).toLowerCase()}${n.toString(36).padStart(6, '0')}` };
 }

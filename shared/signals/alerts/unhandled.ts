@@ -8,8 +8,6 @@ import { clip, field, str } from '../read.js';
 import { alertTime } from './common.js';
 import type { AlertEnvelope } from './envelope.js';
 
-export { alertTime } from './common.js';
-
 export function parseUnhandled(env: AlertEnvelope): IgnoredSignal {
   const what = env.source === 'commonAlert' ? `monitoringService ${env.familyLabel}` : `activity-log eventSource ${env.familyLabel}`;
   const detail = env.source === 'commonAlert' ? env.alertRule : str(field(env.context, 'operationName'));

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { SignalParseError, parseAlertBody } from '../../../shared/signals/index.js';
-import { commonServiceHealth, fixture, legacyServiceHealth, withField } from './alertBodies.js';
+import {
+  activityLogAlert,
+  commonServiceHealth,
+  fixture,
+  kubeNodeNotReady,
+  legacyActivityLog,
+  legacyServiceHealth,
+  logAlertV1,
+  quotaAlert,
+  withField,
+} from './alertBodies.js';
 
 function parseErrorOf(body: unknown): SignalParseError {
   try {
@@ -127,6 +137,46 @@ describe('bad alert bodies → SignalParseError naming the field', () => {
       field: 'data.context.activityLog.properties.impactedServices',
     },
   ])('legacy schema: $what → $field', ({ body, field }) => {
+    expect(parseErrorOf(body()).field).toBe(field);
+  });
+
+  it.each([
+    {
+      what: 'quota alert with no time at all',
+      body: () => withField(withField(quotaAlert(), 'data.essentials.firedDateTime', undefined), 'data.alertContext.condition.windowEndTime', 'x'),
+      field: 'data.essentials.firedDateTime',
+    },
+    {
+      what: 'Prometheus alert with an unusable firedDateTime',
+      body: () => withField(kubeNodeNotReady(), 'data.essentials.firedDateTime', '0001-01-01T00:00:00'),
+      field: 'data.essentials.firedDateTime',
+    },
+    {
+      what: 'Administrative alert with no time at all',
+      body: () => {
+        let b = withField(activityLogAlert(), 'data.essentials.firedDateTime', undefined);
+        b = withField(b, 'data.alertContext.eventTimestamp', undefined);
+        return withField(b, 'data.alertContext.submissionTimestamp', undefined);
+      },
+      field: 'data.essentials.firedDateTime',
+    },
+    {
+      what: 'V1 log alert with neither firedDateTime nor a search interval end',
+      body: () => logAlertV1({ firedDateTime: undefined, searchIntervalEnd: '13/45/2019 1:36:31 PM' }),
+      field: 'data.essentials.firedDateTime',
+    },
+    {
+      what: 'legacy Administrative event with no time',
+      body: () => {
+        const b = legacyActivityLog();
+        const al = (b['data'] as any).context.activityLog;
+        delete al.eventTimestamp;
+        delete al.submissionTimestamp;
+        return b;
+      },
+      field: 'data.context.activityLog.eventTimestamp',
+    },
+  ])('new families only fail on the envelope: $what → $field', ({ body, field }) => {
     expect(parseErrorOf(body()).field).toBe(field);
   });
 

@@ -260,7 +260,7 @@ describe('Resource Health (optional family)', () => {
     expect(s).toMatchObject({ kind: 'resourceHealth', status: 'unavailable', observedAt: '2019-06-24T15:42:54.074Z' });
   });
 
-  it('legacy Resource Health on an AKS node → pool and node', () => {
+  it('legacy Resource Health on an AKS node → cluster (MC_ convention), pool and node', () => {
     const resourceId =
       '/subscriptions/s/resourceGroups/MC_rg_aks-gpu-eus2_eastus2/providers/Microsoft.Compute/virtualMachineScaleSets/aks-gpunp-12345678-vmss/virtualMachines/37';
     const body = {
@@ -304,6 +304,7 @@ describe('Resource Health (optional family)', () => {
       resourceType: 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines',
       status: 'unavailable',
       previousStatus: 'available',
+      clusterId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-gpu-eus2',
       pool: 'gpunp',
       node: 'aks-gpunp-12345678-vmss000011', // 37 in base 36 is "11"
       reason: 'Virtual Machine health status changed to unavailable (PlatformInitiated)',
