@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { mutate, mutationArb as mutationArb_ } from '../../support/mutation.js';
 import { ARM_REGION_NAMES, SignalParseError, parseAlertBody, type Signal } from '../../../shared/signals/index.js';
 import {
   EUS2_SWEDEN_SERVICES,
@@ -109,70 +110,7 @@ const validBodies: Record<string, unknown>[] = [
     .filter((b) => 'schemaId' in b),
 ];
 
-type Path = (string | number)[];
-
-function paths(v: unknown, prefix: Path = [], out: Path[] = []): Path[] {
-  if (Array.isArray(v)) {
-    v.forEach((x, i) => {
-      out.push([...prefix, i]);
-      paths(x, [...prefix, i], out);
-    });
-  } else if (typeof v === 'object' && v !== null) {
-    for (const k of Object.keys(v)) {
-      out.push([...prefix, k]);
-      paths((v as Record<string, unknown>)[k], [...prefix, k], out);
-    }
-  }
-  return out;
-}
-
-type Mutation = { at: number; op: 'set' | 'delete' | 'stringify' | 'recase' | 'numberToString'; value: unknown };
-
-function mutate(body: Record<string, unknown>, mutations: Mutation[]): unknown {
-  let root: unknown = structuredClone(body);
-  for (const m of mutations) {
-    const all = paths(root);
-    if (all.length === 0) {
-      root = m.value;
-      continue;
-    }
-    const p = all[m.at % all.length] as Path;
-    const parent = p.slice(0, -1).reduce<any>((o, k) => o[k], root);
-    const key = p[p.length - 1] as string | number;
-    const current = parent[key];
-    switch (m.op) {
-      case 'set':
-        parent[key] = m.value;
-        break;
-      case 'delete':
-        if (Array.isArray(parent)) parent.splice(key as number, 1);
-        else delete parent[key];
-        break;
-      case 'stringify':
-        parent[key] = JSON.stringify(current ?? null);
-        break;
-      case 'numberToString':
-        parent[key] = typeof current === 'number' ? String(current) : typeof current === 'string' ? Number(current) : current;
-        break;
-      case 'recase':
-        if (!Array.isArray(parent) && typeof key === 'string') {
-          delete parent[key];
-          parent[key.toLowerCase() === key ? key.toUpperCase() : key.toLowerCase()] = current;
-        }
-        break;
-    }
-  }
-  return root;
-}
-
-const mutationArb: fc.Arbitrary<Mutation> = fc.record({
-  at: fc.nat(),
-  op: fc.constantFrom('set', 'delete', 'stringify', 'recase', 'numberToString'),
-  value: fc.oneof(
-    fc.jsonValue({ maxDepth: 3 }),
-    fc.constantFrom('', 'Global', 'East US 2', 'Resolved', 'RCA', 'Incident', '0001-01-01T00:00:00', '{"', '[]', '__proto__', 'toString'),
-  ),
-});
+const mutationArb = mutationArb_(['', 'Global', 'East US 2', 'Resolved', 'RCA', 'Incident', '0001-01-01T00:00:00', '{"', '[]', '__proto__', 'toString']);
 
 describe('parseAlertBody never throws anything but SignalParseError', () => {
   it('random JSON values', () => {
