@@ -66,6 +66,8 @@ export interface WorldEvents {
 export class FleetWorld extends EventEmitter<WorldEvents> {
   readonly clusters: ReadonlyMap<string, WorldCluster>;
   private readonly down = new Set<string>();
+  /** GPUs per cluster when pools changed them (otherwise the declared `gpus`). */
+  private readonly capacity = new Map<string, number>();
   /** By cluster and submission id: like real Ray, each cluster only knows its own submissions. */
   private readonly jobs = new Map<string, TwinJob>();
   private doubleRunTicks = 0;
@@ -112,11 +114,20 @@ export class FleetWorld extends EventEmitter<WorldEvents> {
     this.emit('regionUp', region);
   }
 
+  /** GPUs a cluster's pools offer now; the ARM twin calls this when a pool's new count takes effect. */
+  setClusterGpus(clusterId: string, gpus: number): void {
+    if (!this.clusters.has(clusterId)) throw new Error(`no cluster ${clusterId}`);
+    this.capacity.set(clusterId, gpus);
+  }
+
+  clusterGpus(clusterId: string): number {
+    return this.capacity.get(clusterId) ?? this.clusters.get(clusterId)!.gpus;
+  }
+
   freeGpus(clusterId: string): number {
-    const c = this.clusters.get(clusterId)!;
     let used = 0;
     for (const j of this.jobs.values()) if (j.clusterId === clusterId && j.status === 'RUNNING') used += j.gpus;
-    return c.gpus - used;
+    return this.clusterGpus(clusterId) - used;
   }
 
   allJobs(): readonly TwinJob[] { return [...this.jobs.values()]; }

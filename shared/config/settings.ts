@@ -19,6 +19,8 @@ export interface Settings {
   readonly fleetFile: string;
   /** How long a Ray dashboard may take to answer before its cluster counts as unreachable. */
   readonly rayTimeoutMs: number;
+  /** Azure Resource Manager; only ever overridden by the local twin (loopback). */
+  readonly arm: IdentitySettings & { readonly endpoint?: string; readonly pollIntervalMs?: number };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -83,11 +85,27 @@ export function loadSettings(env: Env): Settings {
   const rayTimeoutMs = Number(timeoutRaw);
   if (!Number.isInteger(rayTimeoutMs) || rayTimeoutMs < 100 || rayTimeoutMs > 60_000) problems.push(`AUTOPILOT_RAY_TIMEOUT_MS: an integer from 100 to 60000, got "${timeoutRaw}"`);
 
+  const armEndpoint = get('AUTOPILOT_ARM_ENDPOINT');
+  if (armEndpoint !== undefined) {
+    httpsUrl('AUTOPILOT_ARM_ENDPOINT', armEndpoint);
+    // Credentials go wherever this points: only Azure's own endpoint or the local twin on loopback.
+    if (!/^https:\/\/(management\.azure\.com|127\.0\.0\.1|localhost)(:\d+)?\/?$/.test(armEndpoint)) {
+      problems.push(`AUTOPILOT_ARM_ENDPOINT: only https://management.azure.com or a loopback twin, got "${armEndpoint}"`);
+    }
+  }
+  const pollRaw = get('AUTOPILOT_ARM_POLL_INTERVAL_MS');
+  const pollIntervalMs = pollRaw === undefined ? undefined : Number(pollRaw);
+  if (pollIntervalMs !== undefined && (!Number.isInteger(pollIntervalMs) || pollIntervalMs < 0 || pollIntervalMs > 60_000)) {
+    problems.push(`AUTOPILOT_ARM_POLL_INTERVAL_MS: an integer from 0 to 60000, got "${pollRaw}"`);
+  }
+  const armIdentity = identity('AUTOPILOT_ARM');
+
   if (problems.length) throw new ConfigError('app settings', problems);
   return {
     storage: { ...storageIdentity, blobServiceUri: blobServiceUri!, tableServiceUri: tableServiceUri! },
     checkpoints: { blobServiceUri: checkpointBlob!, container },
     serviceBus: { ...sbIdentity, fullyQualifiedNamespace: fqns, emulator },
     stateTable, fleetFile, rayTimeoutMs,
+    arm: { ...armIdentity, ...(armEndpoint ? { endpoint: armEndpoint.replace(/\/$/, '') } : {}), ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}) },
   };
 }
