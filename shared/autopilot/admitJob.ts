@@ -15,7 +15,7 @@ import type { ClusterSpec, JobRecord } from '../fleet/types.js';
 import { attemptOf, JobSpecError, messageIdOf, parseJobMessage, sameSpec, submissionIdOf, type JobMessage, type JobSpec } from '../jobs/jobSpec.js';
 import { errorMessage } from '../observability/logger.js';
 import { place, type Rejection } from '../planner/placement.js';
-import { allocatedGpus } from '../planner/snapshot.js';
+import { allocatedGpus, clusterGpus } from '../planner/snapshot.js';
 import { isPermanentRayError } from '../ports/rayJobs.js';
 
 export type AdmitOutcome =
@@ -80,7 +80,7 @@ export async function admitJob(body: unknown, ports: Ports): Promise<AdmitOutcom
     if (!placement.placed) return wait(job, message, placement.why, placement.rejected, ports);
     const cluster = placement.cluster;
     const { value: ledger } = await ports.state.mutateLedger(cluster.id, (cur) => {
-      if (submissionId in cur.allocations || cluster.gpus - allocatedGpus(cur) < job.spec.gpus) return undefined;
+      if (submissionId in cur.allocations || clusterGpus(snapshot, cluster) - allocatedGpus(cur) < job.spec.gpus) return undefined;
       return { ...cur, allocations: { ...cur.allocations, [submissionId]: job.spec.gpus } };
     });
     if (ledger && submissionId in ledger.allocations) chosen = { cluster, why: placement.why, rejected: placement.rejected };

@@ -2,7 +2,7 @@
 import type { Ports } from '../executor/ports.js';
 import type { JobState, RegionHealthState } from '../fleet/types.js';
 import { NO_TRANSITION } from '../fleet/regionHealth.js';
-import { allocatedGpus } from '../planner/snapshot.js';
+import { allocatedGpus, clusterGpus } from '../planner/snapshot.js';
 
 export interface FleetView {
   readonly generatedAt: string;
@@ -35,7 +35,7 @@ export async function fleetView(ports: Ports): Promise<FleetView> {
       return {
         region, health: h.state, since: h.since === NO_TRANSITION ? null : h.since, reason: h.reason,
         clusters: snap.clusters.filter((c) => c.region === region).map((c) => ({
-          name: c.name, id: c.id, gpus: c.gpus, gpusAllocated: allocatedGpus(snap.ledgers.get(c.id)),
+          name: c.name, id: c.id, gpus: clusterGpus(snap, c), gpusAllocated: allocatedGpus(snap.ledgers.get(c.id)),
           jobsRunning: snap.jobs.filter((j) => j.state === 'running' && j.clusterId === c.id).length,
         })),
       };

@@ -5,6 +5,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, describeIssues } from '../config/problems.js';
+import { poolsSchema, resolveFleetPools, vmSizesSchema } from '../capacity/fleetPools.js';
 import { DEFAULT_POLICY, type ClusterSpec, type FleetSpec, type Policy } from './types.js';
 
 const armRegion = z.string().regex(/^[a-z0-9]+$/, 'an ARM region name such as "eastus2"');
@@ -15,12 +16,16 @@ const clusterId = z.string().regex(
 
 const clusterSchema = z.object({
   id: clusterId,
-  gpus: z.number().int().min(0),
+  // Declared capacity of a cluster whose pools are not managed; with `pools`, capacity comes from ARM.
+  gpus: z.number().int().min(0).optional(),
+  pools: poolsSchema.optional(),
   nodeResourceGroup: z.string().min(1).max(90).optional(),
   ray: z.object({
     endpoint: z.url({ protocol: /^https?$/ }),
   }).strict(),
-}).strict();
+}).strict().superRefine((c, ctx) => {
+  if (c.gpus === undefined && !c.pools?.length) ctx.addIssue({ code: 'custom', path: ['pools'], message: 'a cluster needs GPU pools to manage, or a declared gpus count' });
+});
 
 const policySchema = z.object({
   recoveryHoldDownSeconds: z.number().min(0).optional(),
@@ -34,6 +39,7 @@ const policySchema = z.object({
 
 const fleetSchema = z.object({
   regions: z.record(armRegion, z.object({ clusters: z.array(clusterSchema).min(1) }).strict()),
+  vmSizes: vmSizesSchema.optional(),
   policy: policySchema.optional(),
 }).strict();
 
@@ -46,7 +52,8 @@ export function parseFleetFile(text: string, source = 'fleet file'): FleetSpec {
   }
   const result = fleetSchema.safeParse(raw);
   if (!result.success) throw new ConfigError(source, describeIssues(result.error.issues));
-  const problems: string[] = [];
+  const fleetPools = resolveFleetPools(result.data);
+  const problems: string[] = [...fleetPools.problems];
   const clusters: ClusterSpec[] = [];
   const seen = new Set<string>();
   for (const [region, { clusters: list }] of Object.entries(result.data.regions)) {
@@ -55,7 +62,8 @@ export function parseFleetFile(text: string, source = 'fleet file'): FleetSpec {
       if (seen.has(key)) problems.push(`regions.${region}.clusters.${i}.id: cluster ${c.id} is listed twice`);
       seen.add(key);
       clusters.push({
-        id: c.id, name: c.id.split('/').pop()!, region, gpus: c.gpus, rayEndpoint: c.ray.endpoint.replace(/\/+$/, ''),
+        id: c.id, name: c.id.split('/').pop()!, region, gpus: c.gpus ?? 0, pools: fleetPools.pools[region]?.[i] ?? [],
+        rayEndpoint: c.ray.endpoint.replace(/\/+$/, ''),
         ...(c.nodeResourceGroup ? { nodeResourceGroup: c.nodeResourceGroup } : {}),
       });
     });
@@ -71,5 +79,5 @@ export function parseFleetFile(text: string, source = 'fleet file'): FleetSpec {
     stuckAfterMs: p.stuckAfterSeconds !== undefined ? p.stuckAfterSeconds * 1000 : DEFAULT_POLICY.stuckAfterMs,
     avoidClusterMs: p.avoidClusterSeconds !== undefined ? p.avoidClusterSeconds * 1000 : DEFAULT_POLICY.avoidClusterMs,
   };
-  return { regions: Object.keys(result.data.regions), clusters, policy };
+  return { regions: Object.keys(result.data.regions), clusters, policy, catalogue: fleetPools.catalogue };
 }

@@ -1,4 +1,6 @@
 /** The fleet model: what the fleet file declares and what Table Storage observes. No SDK imports. */
+import type { PoolSpec } from '../capacity/fleetPools.js';
+import type { VmCatalogue } from '../capacity/vmSizes.js';
 import type { JobSpec } from '../jobs/jobSpec.js';
 
 export type RegionName = string;
@@ -8,8 +10,13 @@ export interface ClusterSpec {
   readonly id: string;
   readonly name: string;
   readonly region: RegionName;
-  /** GPUs the cluster's GPU pools offer today (pool-level capacity arrives with the quota ledger). */
+  /**
+   * GPUs of a cluster whose pools the autopilot does not manage (declared). A cluster with `pools` gets
+   * its capacity from the pools as ARM reports them (count × GPUs per node) instead.
+   */
   readonly gpus: number;
+  /** The GPU pools the autopilot manages (resizes within quota). */
+  readonly pools: readonly PoolSpec[];
   /** Base URL of the Ray dashboard (Jobs API). */
   readonly rayEndpoint: string;
   /** The AKS node resource group when it is not the default `MC_<rg>_<cluster>_<region>`. */
@@ -20,6 +27,8 @@ export interface FleetSpec {
   readonly regions: readonly RegionName[];
   readonly clusters: readonly ClusterSpec[];
   readonly policy: Policy;
+  /** VM sizes: Azure's GPU sizes plus the fleet file's own. */
+  readonly catalogue: VmCatalogue;
 }
 
 export interface Policy {

@@ -1,4 +1,18 @@
+import type { CapacityBlock } from '../capacity/capacityErrors.js';
+import type { QuotaLedger, Reservation } from '../capacity/ledger.js';
+import { gpusPerNode } from '../capacity/placementLimits.js';
+import type { VmCatalogue } from '../capacity/vmSizes.js';
 import type { ClusterLedger, ClusterSpec, JobRecord, Policy, RegionHealth, RegionName } from '../fleet/types.js';
+import type { PoolRecord } from '../state/capacityState.js';
+
+/** Observed capacity: pools as ARM reports them, the quota ledger, reservations, capacity blocks. */
+export interface CapacitySnapshot {
+  readonly catalogue: VmCatalogue;
+  readonly pools: readonly PoolRecord[];
+  readonly ledger: QuotaLedger;
+  readonly reservations: readonly Reservation[];
+  readonly blocks: readonly CapacityBlock[];
+}
 
 /** What the planner sees: the declared fleet plus observed state, read just before planning. */
 export interface FleetSnapshot {
@@ -8,7 +22,24 @@ export interface FleetSnapshot {
   readonly jobs: readonly JobRecord[];
   readonly ledgers: ReadonlyMap<string, ClusterLedger>;
   readonly policy: Policy;
+  /** Absent in plans that do not concern capacity (and in small unit tests). */
+  readonly capacity?: CapacitySnapshot;
 }
 
 export const allocatedGpus = (ledger: ClusterLedger | undefined): number =>
   ledger ? Object.values(ledger.allocations).reduce((a, b) => a + b, 0) : 0;
+
+/**
+ * GPUs a cluster offers now: for managed pools, count × GPUs per node as ARM last reported them (a pool
+ * not read yet counts 0: its capacity is unknown, not guessed); otherwise the declared `gpus`.
+ */
+export function clusterGpus(snapshot: FleetSnapshot, cluster: ClusterSpec): number {
+  if (cluster.pools.length === 0 || !snapshot.capacity) return cluster.gpus;
+  const { catalogue, pools } = snapshot.capacity;
+  let gpus = 0;
+  for (const spec of cluster.pools) {
+    const record = pools.find((p) => p.clusterId === cluster.id && p.pool === spec.name);
+    if (record?.observed) gpus += record.observed.count * gpusPerNode(catalogue, record.observed.vmSize);
+  }
+  return gpus;
+}

@@ -8,6 +8,8 @@ import type { FleetSnapshot } from '../planner/snapshot.js';
 import type { EntityStore } from '../ports/entityStore.js';
 import type { Signal } from '../signals/types.js';
 import { createHash } from 'node:crypto';
+import { ledgerOf } from '../capacity/ledger.js';
+import { CapacityState } from './capacityState.js';
 import { mutate } from './mutate.js';
 
 export interface SignalEntry {
@@ -51,7 +53,11 @@ export interface ActionEntry {
 }
 
 export class FleetState {
-  constructor(private readonly store: EntityStore, private readonly fleet: FleetSpec) {}
+  readonly capacity: CapacityState;
+
+  constructor(private readonly store: EntityStore, private readonly fleet: FleetSpec) {
+    this.capacity = new CapacityState(store);
+  }
 
   /** Records a signal once by its idempotency key. 'unfinished': seen before but never fully processed (a crash): process again. */
   async recordSignal(signal: Signal, receivedAt: Date): Promise<'new' | 'duplicate' | 'unfinished'> {
@@ -91,9 +97,12 @@ export class FleetState {
     return (await this.store.list<SignalEntry>('signal')).map((e) => e.value);
   }
 
-  async snapshot(_now: Date): Promise<FleetSnapshot> {
-    const [regions, jobs, ledgers] = await Promise.all([
+  async snapshot(now: Date): Promise<FleetSnapshot> {
+    const managesPools = this.fleet.clusters.some((c) => c.pools.length > 0);
+    const [regions, jobs, ledgers, pools, quota, reservations, blocks] = await Promise.all([
       this.store.list<RegionHealth>('region'), this.store.list<JobRecord>('job'), this.store.list<ClusterLedger>('ledger'),
+      managesPools ? this.capacity.pools() : [], managesPools ? this.capacity.quotaReads() : [],
+      managesPools ? this.capacity.reservations() : [], managesPools ? this.capacity.blocks(now) : [],
     ]);
     // A region with no record has never changed state: healthy since the beginning.
     const health = new Map(this.fleet.regions.map((r) => [r, healthyRegion(r, NO_TRANSITION)]));
@@ -101,6 +110,7 @@ export class FleetState {
     return {
       regions: this.fleet.regions, clusters: this.fleet.clusters, policy: this.fleet.policy, health,
       jobs: jobs.map((j) => j.value), ledgers: new Map(ledgers.map((l) => [l.value.clusterId, l.value])),
+      ...(managesPools ? { capacity: { catalogue: this.fleet.catalogue, pools, ledger: ledgerOf(quota), reservations, blocks } } : {}),
     };
   }
 

@@ -7,7 +7,7 @@ export const NOW = new Date('2026-11-28T12:00:00.000Z');
 
 export const cluster = (region: string, suffix: string, gpus = 8): ClusterSpec => ({
   id: `/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-${region}-${suffix}`,
-  name: `aks-${region}-${suffix}`, region, gpus, rayEndpoint: `http://ray-${region}-${suffix}.invalid`,
+  name: `aks-${region}-${suffix}`, region, gpus, pools: [], rayEndpoint: `http://ray-${region}-${suffix}.invalid`,
 });
 
 export function runningJob(jobId: string, c: ClusterSpec, over: Partial<JobRecord> = {}): JobRecord {

@@ -1,4 +1,5 @@
 /** Hand-written in-memory fakes of the ports, with real state and recorded calls, for unit tests of the core. */
+import { DEFAULT_CATALOGUE } from '../../shared/capacity/vmSizes.js';
 import { MemoryEntityStore } from '../../shared/adapters/storage/memoryEntityStore.js';
 import type { Ports } from '../../shared/executor/ports.js';
 import { DEFAULT_POLICY, type ClusterSpec, type FleetSpec, type Policy } from '../../shared/fleet/types.js';
@@ -64,7 +65,7 @@ export class FakeCheckpoints implements CheckpointStore {
 }
 
 export function fakePorts(clusters: ClusterSpec[], policy: Partial<Policy> = {}, now = () => new Date('2026-11-28T12:00:00Z')) {
-  const fleet: FleetSpec = { regions: [...new Set(clusters.map((c) => c.region))], clusters, policy: { ...DEFAULT_POLICY, ...policy } };
+  const fleet: FleetSpec = { regions: [...new Set(clusters.map((c) => c.region))], clusters, policy: { ...DEFAULT_POLICY, ...policy }, catalogue: DEFAULT_CATALOGUE };
   const store = new MemoryEntityStore();
   const ray = new FakeRayJobs();
   const queue = new FakeJobQueue();
