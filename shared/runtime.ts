@@ -37,7 +37,7 @@ export function configureRuntime(next: RuntimeOptions): void {
 export async function runtimePorts(log: Logger): Promise<Ports> {
   core ??= build(options).catch((e) => { core = undefined; throw e; });
   const c = await core;
-  return { fleet: c.fleet, state: c.state, ray: c.ray, checkpoints: c.checkpoints, queue: c.queue, clock: c.clock, log };
+  return { fleet: c.fleet, state: c.state, ray: c.ray, checkpoints: c.checkpoints, queue: c.queue, nodePools: c.nodePools, quota: c.quota, clock: c.clock, log };
 }
 
 export async function closeRuntime(): Promise<void> {
@@ -49,13 +49,15 @@ export async function closeRuntime(): Promise<void> {
 async function build(opts: RuntimeOptions): Promise<Core> {
   const settings = loadSettings(opts.env ?? process.env);
   const fleet = parseFleetFile(await readFile(settings.fleetFile, 'utf8'), settings.fleetFile);
-  const [{ createAzureCredential }, { TableEntityStore }, { BlobCheckpointStore }, { createServiceBusClient }, { ServiceBusJobQueue }, { HttpRayJobs }] = await Promise.all([
+  const [{ createAzureCredential }, { TableEntityStore }, { BlobCheckpointStore }, { createServiceBusClient }, { ServiceBusJobQueue }, { HttpRayJobs }, { ArmNodePools }, { ComputeQuota }] = await Promise.all([
     import('./adapters/credentials.js'),
     import('./adapters/storage/tableEntityStore.js'),
     import('./adapters/storage/blobCheckpointStore.js'),
     import('./adapters/serviceBus/serviceBusClientFactory.js'),
     import('./adapters/serviceBus/serviceBusJobQueue.js'),
     import('./adapters/ray/httpRayJobs.js'),
+    import('./adapters/arm/armNodePools.js'),
+    import('./adapters/arm/computeQuota.js'),
   ]);
   const storageCredential = opts.credential ?? await createAzureCredential(settings.storage);
   const sbCredential = opts.credential ?? await createAzureCredential(settings.serviceBus);
@@ -64,8 +66,15 @@ async function build(opts: RuntimeOptions): Promise<Core> {
   const checkpoints = await BlobCheckpointStore.create({ endpoint: settings.checkpoints.blobServiceUri, container: settings.checkpoints.container, credential: storageCredential, ...agent });
   const sb: ServiceBusClient = createServiceBusClient({ fullyQualifiedNamespace: settings.serviceBus.fullyQualifiedNamespace, credential: sbCredential, emulator: settings.serviceBus.emulator });
   const queue = new ServiceBusJobQueue(sb, JOBS_QUEUE);
+  const armOptions = {
+    credential: opts.credential ?? await createAzureCredential(settings.arm),
+    ...(settings.arm.endpoint ? { endpoint: settings.arm.endpoint } : {}),
+    ...(settings.arm.pollIntervalMs !== undefined ? { updateIntervalInMs: settings.arm.pollIntervalMs } : {}),
+    ...agent,
+  };
   return {
     settings, fleet, state: new FleetState(store, fleet), checkpoints, queue,
+    nodePools: new ArmNodePools(armOptions), quota: new ComputeQuota(armOptions),
     ray: new HttpRayJobs({ timeoutMs: settings.rayTimeoutMs }), clock: opts.clock ?? systemClock,
     close: async () => { await queue.close(); await sb.close(); },
   };

@@ -4,6 +4,7 @@ import type { Ports } from '../executor/ports.js';
 import { planReconcile, type RayListings } from '../planner/planReconcile.js';
 import type { RayJobInfo } from '../ports/rayJobs.js';
 import { processSignal } from './handleSignals.js';
+import { observeCapacity } from './observeCapacity.js';
 
 export interface ReconcileOutcome {
   readonly signalsRetried: number;
@@ -18,6 +19,8 @@ export async function reconcile(ports: Ports): Promise<ReconcileOutcome> {
     await processSignal(entry.signal, { ...ports, log: ports.log.with({ correlationId: entry.signal.id }) });
   }
 
+  const observed = await observeCapacity(ports);
+  if (observed.problems.length) ports.log.warn('could not observe some capacity', { problems: observed.problems });
   const now = ports.clock.now();
   const snapshot = await ports.state.snapshot(now);
   const listings = new Map<string, readonly RayJobInfo[]>();

@@ -3,6 +3,7 @@ import type { JobRecord } from '../fleet/types.js';
 import { messageIdOf, type JobMessage } from '../jobs/jobSpec.js';
 import type { Action } from '../planner/plan.js';
 import type { Ports } from './ports.js';
+import { refreshQuota, resizePool } from './resizePool.js';
 
 /** Does one action. Returns what happened, in words; throws when it should be retried. */
 export async function performAction(action: Action, ports: Ports): Promise<string> {
@@ -44,6 +45,10 @@ export async function performAction(action: Action, ports: Ports): Promise<strin
       return `released GPUs of ${action.submissionId}`;
     case 'resendJob':
       return resend(action, ports, now);
+    case 'resizePool':
+      return resizePool(action.decision, ports);
+    case 'refreshQuota':
+      return refreshQuota(ports, action.subscriptionId, action.region);
   }
 }
 

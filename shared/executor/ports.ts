@@ -3,6 +3,8 @@ import type { Logger } from '../observability/logger.js';
 import type { CheckpointStore } from '../ports/checkpoints.js';
 import type { Clock } from '../ports/clock.js';
 import type { JobQueue } from '../ports/jobQueue.js';
+import type { NodePools } from '../ports/nodePools.js';
+import type { QuotaReader } from '../ports/quota.js';
 import type { RayJobs } from '../ports/rayJobs.js';
 import type { FleetState } from '../state/fleetState.js';
 
@@ -13,6 +15,8 @@ export interface Ports {
   readonly ray: RayJobs;
   readonly checkpoints: CheckpointStore;
   readonly queue: JobQueue;
+  readonly nodePools: NodePools;
+  readonly quota: QuotaReader;
   readonly clock: Clock;
   readonly log: Logger;
 }

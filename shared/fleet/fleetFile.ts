@@ -35,6 +35,8 @@ const policySchema = z.object({
   dryRun: z.boolean().optional(),
   stuckAfterSeconds: z.number().min(1).optional(),
   avoidClusterSeconds: z.number().min(0).optional(),
+  quotaRefreshSeconds: z.number().min(0).optional(),
+  scaleDownCooldownSeconds: z.number().min(0).optional(),
 }).strict();
 
 const fleetSchema = z.object({
@@ -78,6 +80,8 @@ export function parseFleetFile(text: string, source = 'fleet file'): FleetSpec {
     dryRun: p.dryRun ?? DEFAULT_POLICY.dryRun,
     stuckAfterMs: p.stuckAfterSeconds !== undefined ? p.stuckAfterSeconds * 1000 : DEFAULT_POLICY.stuckAfterMs,
     avoidClusterMs: p.avoidClusterSeconds !== undefined ? p.avoidClusterSeconds * 1000 : DEFAULT_POLICY.avoidClusterMs,
+    quotaRefreshMs: p.quotaRefreshSeconds !== undefined ? p.quotaRefreshSeconds * 1000 : DEFAULT_POLICY.quotaRefreshMs,
+    scaleDownCooldownMs: p.scaleDownCooldownSeconds !== undefined ? p.scaleDownCooldownSeconds * 1000 : DEFAULT_POLICY.scaleDownCooldownMs,
   };
   return { regions: Object.keys(result.data.regions), clusters, policy, catalogue: fleetPools.catalogue };
 }

@@ -44,6 +44,10 @@ export interface Policy {
   readonly stuckAfterMs: number;
   /** How long a cluster that refused a submission is avoided for that job. */
   readonly avoidClusterMs: number;
+  /** Quota usages are read again at least this often (and after every resize and quota alert). */
+  readonly quotaRefreshMs: number;
+  /** A pool with more nodes than its jobs need for this long shrinks to what they need (not below min). */
+  readonly scaleDownCooldownMs: number;
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -54,6 +58,8 @@ export const DEFAULT_POLICY: Policy = {
   dryRun: false,
   stuckAfterMs: 10 * 60_000,
   avoidClusterMs: 2 * 60_000,
+  quotaRefreshMs: 5 * 60_000,
+  scaleDownCooldownMs: 10 * 60_000,
 };
 
 export type RegionHealthState = 'healthy' | 'suspect' | 'impaired' | 'recovering';

@@ -1,5 +1,6 @@
 /** Plans are data: what to do, in order, and why. Every action carries a deterministic key. */
 import type { RegionName } from '../fleet/types.js';
+import type { ResizeDecision } from '../capacity/planCapacity.js';
 import type { RegionOutageSignal } from '../signals/types.js';
 
 export type Action =
@@ -31,6 +32,14 @@ export type Action =
   | {
       /** Free GPUs held for a submission that no longer runs. */
       readonly kind: 'releaseGpus'; readonly key: string; readonly clusterId: string; readonly submissionId: string; readonly reason: string;
+    }
+  | {
+      /** Resize one GPU pool within quota: a count, or min/max for an autoscaled pool. */
+      readonly kind: 'resizePool'; readonly key: string; readonly decision: ResizeDecision; readonly reason: string;
+    }
+  | {
+      /** Read a subscription × region's quota usages again (a quota alert said they moved). */
+      readonly kind: 'refreshQuota'; readonly key: string; readonly subscriptionId: string; readonly region: RegionName; readonly reason: string;
     }
   | {
       /** A queued job that nothing has touched for too long (its message was lost): send it again. */

@@ -7,6 +7,7 @@ import type { JobRecord } from '../fleet/types.js';
 import type { RayJobInfo } from '../ports/rayJobs.js';
 import { TERMINAL_RAY_STATUSES } from '../ports/rayJobs.js';
 import type { Action, Plan } from './plan.js';
+import { planCapacityActions } from './planCapacityActions.js';
 import { planEvacuation } from './planEvacuation.js';
 import type { FleetSnapshot } from './snapshot.js';
 
@@ -89,6 +90,10 @@ export function planReconcile(snapshot: FleetSnapshot, listings: RayListings, no
         reason: `${job.jobId} has been ${job.state} since ${job.updatedAt} with nothing in flight; send attempt ${job.attempt} to the intake queue again` });
     }
   }
+  // Grow pools for jobs that wait, shrink idle ones: within quota, one PUT per pool per minute.
+  const capacity = planCapacityActions(snapshot, now);
+  actions.push(...capacity.actions);
+  reasons.push(...capacity.reasons);
   return { trigger: ['reconcile'], actions, reasons };
 }
 

@@ -7,6 +7,8 @@ import type { JobMessage } from '../../shared/jobs/jobSpec.js';
 import { silentLogger } from '../../shared/observability/logger.js';
 import type { CheckpointStore } from '../../shared/ports/checkpoints.js';
 import type { JobQueue } from '../../shared/ports/jobQueue.js';
+import type { NodePools, PoolChange, PoolRef, PoolResult, PoolState } from '../../shared/ports/nodePools.js';
+import type { QuotaReader, QuotaUsage } from '../../shared/ports/quota.js';
 import type { RayJobInfo, RayJobs, RaySubmitRequest } from '../../shared/ports/rayJobs.js';
 import { FleetState } from '../../shared/state/fleetState.js';
 
@@ -64,12 +66,39 @@ export class FakeCheckpoints implements CheckpointStore {
   async latestComplete(prefix: string) { return this.latest.get(prefix); }
 }
 
+/** Pools with real counts and eTags; records every PUT. */
+export class FakeNodePools implements NodePools {
+  readonly pools = new Map<string, PoolState>();
+  readonly puts: Array<{ ref: PoolRef; change: PoolChange }> = [];
+  add(state: PoolState) { this.pools.set(`${state.ref.clusterId}|${state.ref.pool}`, state); }
+  async get(ref: PoolRef): Promise<PoolResult> {
+    const pool = this.pools.get(`${ref.clusterId}|${ref.pool}`);
+    return pool ? { ok: true, pool } : { ok: false, failure: { class: 'notFound', code: 'NotFound', message: 'no pool' } };
+  }
+  async resize(current: PoolState, change: PoolChange): Promise<PoolResult> {
+    this.puts.push({ ref: current.ref, change });
+    const key = `${current.ref.clusterId}|${current.ref.pool}`;
+    const pool = this.pools.get(key);
+    if (!pool || pool.eTag !== current.eTag) return { ok: false, failure: { class: 'preconditionFailed', code: 'PreconditionFailed', message: 'eTag', statusCode: 412 } };
+    const next: PoolState = change.kind === 'count' ? { ...pool, count: change.count, eTag: `${pool.eTag}+` } : { ...pool, minCount: change.minCount, maxCount: change.maxCount, eTag: `${pool.eTag}+` };
+    this.pools.set(key, next);
+    return { ok: true, pool: next };
+  }
+}
+
+export class FakeQuota implements QuotaReader {
+  readonly usage = new Map<string, QuotaUsage[]>();
+  async usages(subscriptionId: string, region: string) { return this.usage.get(`${subscriptionId}|${region}`) ?? []; }
+}
+
 export function fakePorts(clusters: ClusterSpec[], policy: Partial<Policy> = {}, now = () => new Date('2026-11-28T12:00:00Z')) {
   const fleet: FleetSpec = { regions: [...new Set(clusters.map((c) => c.region))], clusters, policy: { ...DEFAULT_POLICY, ...policy }, catalogue: DEFAULT_CATALOGUE };
   const store = new MemoryEntityStore();
   const ray = new FakeRayJobs();
   const queue = new FakeJobQueue();
   const checkpoints = new FakeCheckpoints();
-  const ports: Ports = { fleet, state: new FleetState(store, fleet), ray, queue, checkpoints, clock: { now }, log: silentLogger };
-  return { ports, store, ray, queue, checkpoints };
+  const nodePools = new FakeNodePools();
+  const quota = new FakeQuota();
+  const ports: Ports = { fleet, state: new FleetState(store, fleet), ray, queue, checkpoints, nodePools, quota, clock: { now }, log: silentLogger };
+  return { ports, store, ray, queue, checkpoints, nodePools, quota };
 }

@@ -1,0 +1,54 @@
+/**
+ * Observe before planning: every managed pool as ARM reports it now, quota usages that are older than
+ * the policy allows, and which pools have been idle since when. Reads only; failures are reported, not
+ * thrown (a pool that cannot be read is neither grown nor shrunk).
+ */
+import { gpusPerNode } from '../capacity/placementLimits.js';
+import { subscriptionOf } from '../capacity/planCapacity.js';
+import type { Ports } from '../executor/ports.js';
+import { refreshQuota } from '../executor/resizePool.js';
+import { errorMessage } from '../observability/logger.js';
+import { allocatedGpus } from '../planner/snapshot.js';
+
+export async function observeCapacity(ports: Ports): Promise<{ pools: number; quotas: number; problems: string[] }> {
+  const managed = ports.fleet.clusters.filter((c) => c.pools.length > 0);
+  if (managed.length === 0) return { pools: 0, quotas: 0, problems: [] };
+  const now = ports.clock.now();
+  const problems: string[] = [];
+  const capacity = ports.state.capacity;
+  const ledgers = (await ports.state.snapshot(now)).ledgers;
+  let pools = 0;
+  await Promise.all(managed.flatMap((cluster) => cluster.pools.map(async (spec) => {
+    const read = await ports.nodePools.get({ clusterId: cluster.id, pool: spec.name });
+    if (!read.ok) { problems.push(`${cluster.name}/${spec.name}: ${read.failure.class} ${read.failure.code}`); return; }
+    pools++;
+    // Idle: more nodes than the cluster's running jobs need (all of them counted on this pool: never
+    // shrinks under a job, at the cost of shrinking late in clusters with several pools).
+    const perNode = gpusPerNode(ports.fleet.catalogue, read.pool.vmSize) || 1;
+    const needed = Math.ceil(allocatedGpus(ledgers.get(cluster.id)) / perNode);
+    const idle = read.pool.count > Math.max(needed, spec.minCount);
+    await capacity.mutatePool(cluster.id, spec.name, (cur) => {
+      const idleSince = idle ? cur.idleSince ?? now.toISOString() : undefined;
+      return { ...cur, observed: read.pool, observedAt: now.toISOString(), ...(idleSince ? { idleSince } : { idleSince: undefined }) };
+    });
+  })));
+
+  const reads = new Map((await capacity.quotaReads()).map((r) => [`${r.subscriptionId.toLowerCase()}|${r.region}`, r]));
+  const wanted = new Map<string, { subscriptionId: string; region: string }>();
+  for (const c of managed) {
+    const subscriptionId = subscriptionOf(c.id);
+    if (subscriptionId) wanted.set(`${subscriptionId.toLowerCase()}|${c.region}`, { subscriptionId, region: c.region });
+  }
+  let quotas = 0;
+  await Promise.all([...wanted].map(async ([key, { subscriptionId, region }]) => {
+    const last = reads.get(key);
+    if (last && now.getTime() - Date.parse(String(last.readAt)) < ports.fleet.policy.quotaRefreshMs) return;
+    try {
+      await refreshQuota(ports, subscriptionId, region);
+      quotas++;
+    } catch (e) {
+      problems.push(`quota ${region}: ${errorMessage(e)}`);
+    }
+  }));
+  return { pools, quotas, problems };
+}

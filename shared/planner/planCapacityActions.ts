@@ -1,0 +1,37 @@
+/**
+ * Capacity, as part of a plan: jobs that wait because nothing fits make the best pools grow within
+ * quota; pools idle past their cool-down shrink. Pure: it adapts the snapshot to planCapacity and turns
+ * its decisions into actions (each with the decision's deterministic key).
+ */
+import { planCapacity, type CapacityPool, type WaitingJob } from '../capacity/planCapacity.js';
+import type { Action } from './plan.js';
+import { allocatedGpus, type FleetSnapshot } from './snapshot.js';
+
+export function planCapacityActions(snapshot: FleetSnapshot, now: Date): { actions: Action[]; reasons: string[] } {
+  const capacity = snapshot.capacity;
+  if (!capacity) return { actions: [], reasons: [] };
+  const records = new Map(capacity.pools.map((p) => [`${p.clusterId}|${p.pool}`, p]));
+  const pools: CapacityPool[] = snapshot.clusters.flatMap((c) => c.pools.map((spec) => {
+    const record = records.get(`${c.id}|${spec.name}`);
+    return {
+      clusterId: c.id, region: c.region, spec,
+      ...(record?.observed ? { observed: record.observed } : {}),
+      ...(record?.lastPutAt ? { lastPutAt: record.lastPutAt } : {}),
+      ...(record?.idleSince ? { idleSince: record.idleSince } : {}),
+    };
+  }));
+  const waiting: WaitingJob[] = snapshot.jobs.filter((j) => j.state === 'waiting').map((j) => ({
+    jobId: j.jobId, gpus: j.spec.gpus, ...(j.spec.priority !== undefined ? { priority: j.spec.priority } : {}),
+    ...(j.spec.gpuType ? { gpuType: j.spec.gpuType } : {}), ...(j.spec.regions ? { allowedRegions: j.spec.regions } : {}),
+    ...(j.excludeRegions.length ? { excludeRegions: j.excludeRegions } : {}), waitingSince: j.updatedAt,
+  }));
+  const plan = planCapacity({
+    pools, catalogue: capacity.catalogue, ledger: capacity.ledger, reservations: capacity.reservations, blocks: capacity.blocks,
+    health: snapshot.health, allocatedGpus: new Map(snapshot.clusters.map((c) => [c.id, allocatedGpus(snapshot.ledgers.get(c.id))])),
+    waiting, policy: { scaleDownCooldownMs: snapshot.policy.scaleDownCooldownMs },
+  }, now);
+  return {
+    actions: plan.resizes.map((decision) => ({ kind: 'resizePool', key: decision.key, decision, reason: decision.reason })),
+    reasons: [...plan.reasons],
+  };
+}
