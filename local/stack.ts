@@ -13,7 +13,10 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { ServiceBusClient } from '@azure/service-bus';
 import { closeRuntime, configureRuntime } from '../shared/runtime.js';
 import { startAzurite, type RunningAzurite } from './azurite.js';
-import { DEMO_REGIONS, DEMO_SUBSCRIPTION, demoClusters, fleetYaml } from './demoFleet.js';
+import { DEMO_FAMILY_LIMIT_VCPUS, DEMO_POOL, DEMO_REGIONAL_CORES, DEMO_REGIONS, DEMO_SUBSCRIPTION, demoClusters, fleetYaml } from './demoFleet.js';
+import { ArmTwin } from './twin/arm/armTwin.js';
+import { startArmFace } from './twin/arm/armFace.js';
+import { quotaAlertBody } from './twin/quotaAlert.js';
 import { StaticTokenCredential } from './fakeCredential.js';
 import { startLocalHost, type LocalHost } from './host/localHost.js';
 import { ensureLocalCertificate } from './tls.js';
@@ -34,12 +37,16 @@ export interface StackOptions {
   readonly recoveryHoldDownSeconds?: number;
   readonly waitBackoffSeconds?: number;
   readonly log?: (record: Record<string, unknown>) => void;
+  /** How long a pool resize takes in the twin (node provisioning). */
+  readonly provisioningMs?: number;
+  readonly scaleDownCooldownSeconds?: number;
 }
 
 export interface Stack {
   readonly hostUrl: string;
   readonly functionKey: string;
   readonly world: FleetWorld;
+  readonly arm: ArmTwin;
   readonly serviceBus: ServiceBusTwin;
   readonly host: LocalHost;
   readonly fleetFile: string;
@@ -47,6 +54,8 @@ export interface Stack {
   api(path: string, init?: { method?: string; body?: unknown; rawBody?: string }): Promise<{ status: number; body: any }>;
   /** Emits a Service Health incident alert for regions (ARM names) to `POST /api/alerts`. */
   serviceHealth(regions: readonly string[], stage: 'Active' | 'Resolved', trackingId: string): Promise<{ status: number; body: any; alert: unknown }>;
+  /** Emits the Azure Quotas usage alert for the demo GPU family in a region (usage as the twin has it). */
+  quotaAlert(region: string, stage: 'Fired' | 'Resolved'): Promise<{ status: number; body: any; alert: unknown }>;
   stop(): Promise<void>;
 }
 
@@ -83,6 +92,25 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     for (const c of clusters) faces.set(c.id, await startRayJobsFace(world.backend(c.id)));
     stoppers.push(['Ray faces', async () => { await Promise.all([...faces.values()].map((f) => f.close())); }]);
 
+    // ARM: every cluster's GPU pool and every region's quota; the world's capacity follows the pools.
+    const arm = new ArmTwin({ provisioningMs: options.provisioningMs ?? 3000 });
+    stoppers.push(['ARM twin', async () => arm.close()]);
+    for (const c of clusters) {
+      arm.addPool({ clusterId: c.id, pool: DEMO_POOL.name, vmSize: DEMO_POOL.vmSize, vcpusPerNode: DEMO_POOL.vcpusPerNode, gpusPerNode: DEMO_POOL.gpusPerNode,
+        count: c.gpus / DEMO_POOL.gpusPerNode, minCount: DEMO_POOL.minCount, maxCount: DEMO_POOL.maxCount, family: DEMO_POOL.family, region: c.region, subscriptionId: DEMO_SUBSCRIPTION });
+    }
+    for (const r of DEMO_REGIONS) {
+      arm.setQuota(DEMO_SUBSCRIPTION, r.name, DEMO_POOL.family, DEMO_FAMILY_LIMIT_VCPUS);
+      arm.setQuota(DEMO_SUBSCRIPTION, r.name, 'cores', DEMO_REGIONAL_CORES);
+      arm.setQuota(DEMO_SUBSCRIPTION, r.name, 'lowPriorityCores', 100);
+    }
+    arm.on('poolScaled', (clusterId) => {
+      const gpus = arm.pools().filter((p) => p.clusterId === clusterId).reduce((n, p) => n + p.count * DEMO_POOL.gpusPerNode, 0);
+      world.setClusterGpus(clusterId, gpus);
+    });
+    const armFace = await startArmFace(arm, { cert: cert.cert, key: cert.key });
+    stoppers.push(['ARM face', () => armFace.close()]);
+
     const serviceBus = await startServiceBusTwin();
     stoppers.push(['Service Bus twin', () => serviceBus.close()]);
     log({ level: 'info', message: `Service Bus twin (AMQP 1.0) on ${serviceBus.endpoint}` });
@@ -93,6 +121,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       recoveryHoldDownSeconds: options.recoveryHoldDownSeconds ?? 20,
       waitBackoffSeconds: options.waitBackoffSeconds ?? 2,
       maxWaitBackoffSeconds: 10,
+      quotaRefreshSeconds: 30,
+      scaleDownCooldownSeconds: options.scaleDownCooldownSeconds ?? 120,
     }));
 
     // App settings, as the Functions host would provide them: endpoints and identities, no secrets.
@@ -106,6 +136,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       AUTOPILOT_CHECKPOINT_CONTAINER: 'checkpoints',
       AUTOPILOT_RECONCILE_SCHEDULE: options.reconcileSchedule ?? '*/5 * * * * *',
       AUTOPILOT_RAY_TIMEOUT_MS: '1500',
+      AUTOPILOT_ARM_ENDPOINT: armFace.url,
+      AUTOPILOT_ARM_POLL_INTERVAL_MS: '100',
     });
     configureRuntime({ credential, agent });
     stoppers.push(['runtime', () => closeRuntime()]);
@@ -122,6 +154,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       log,
     });
     stoppers.push(['local host', () => host.stop()]);
+    // Observe pools and quota once before anything is placed (the timer then keeps them fresh).
+    await host.invokeTimer('reconcileFleet');
     world.start(options.stepMs ?? 100);
 
     const api: Stack['api'] = async (path, init = {}) => {
@@ -137,9 +171,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     };
     const displayName = (arm: string) => DEMO_REGIONS.find((r) => r.name === arm)?.displayName ?? arm;
     return {
-      hostUrl: host.url, functionKey, world, serviceBus, host, fleetFile, api,
+      hostUrl: host.url, functionKey, world, arm, serviceBus, host, fleetFile, api,
       serviceHealth: async (regions, stage, trackingId) => {
         const alert = serviceHealthAlertBody({ subscriptionId: DEMO_SUBSCRIPTION, trackingId, regions: regions.map(displayName), stage, at: new Date() });
+        return { ...(await api('/api/alerts', { body: alert })), alert };
+      },
+      quotaAlert: async (region, stage) => {
+        const usage = arm.usage(DEMO_SUBSCRIPTION, region).find((u) => u.name.toLowerCase() === DEMO_POOL.family.toLowerCase());
+        const alert = quotaAlertBody({ subscriptionId: DEMO_SUBSCRIPTION, region, family: DEMO_POOL.family, used: usage?.used ?? 0, limit: usage?.limit ?? 0, stage, at: new Date() });
         return { ...(await api('/api/alerts', { body: alert })), alert };
       },
       stop: stopAll,

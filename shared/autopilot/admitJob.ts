@@ -161,8 +161,15 @@ async function wait(job: JobRecord, message: JobMessage, why: string, rejected: 
   const now = ports.clock.now();
   const policy = ports.fleet.policy;
   const waits = job.waits + 1;
+  const detailNow = [why, ...rejected.map((r) => `${r.region}: ${r.why}`)].join('; ');
+  if (waits > policy.maxWaits) {
+    const reason = `no capacity after ${policy.maxWaits} waits: ${detailNow}. Raise GPU quota or pool maxCount in a region the job may use, or resubmit with fewer GPUs`;
+    await ports.state.mutateJob(job.jobId, (cur) => cur && cur.attempt === job.attempt && !DONE_STATES.has(cur.state)
+      ? withEvent({ ...cur, state: 'failed', reason }, now, 'failed', reason) : undefined);
+    return { settle: 'deadLetter', reason: 'NoCapacity', description: reason };
+  }
   const delay = Math.min(policy.waitBackoffMs * 2 ** (waits - 1), policy.maxWaitBackoffMs);
-  const detail = [why, ...rejected.map((r) => `${r.region}: ${r.why}`)].join('; ');
+  const detail = detailNow;
   // A distinct id per wait: the broker must not drop it as a duplicate of the message being completed.
   await ports.queue.send(message, { messageId: `${messageIdOf(job.jobId, job.attempt)}:wait${waits}`, correlationId: job.jobId, notBefore: new Date(now.getTime() + delay) });
   await ports.state.mutateJob(job.jobId, (cur) => cur && cur.attempt === job.attempt && cur.waits < waits && !DONE_STATES.has(cur.state)

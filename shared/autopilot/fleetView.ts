@@ -1,6 +1,7 @@
 /** What `GET /api/fleet` shows: regions with health, their clusters, and jobs by state. */
 import type { Ports } from '../executor/ports.js';
 import type { JobState, RegionHealthState } from '../fleet/types.js';
+import { reservedByBucket } from '../capacity/ledger.js';
 import { NO_TRANSITION } from '../fleet/regionHealth.js';
 import { allocatedGpus, clusterGpus } from '../planner/snapshot.js';
 
@@ -13,7 +14,14 @@ export interface FleetView {
     /** null: never changed state. */
     readonly since: string | null;
     readonly reason: string;
-    readonly clusters: ReadonlyArray<{ readonly name: string; readonly id: string; readonly gpus: number; readonly gpusAllocated: number; readonly jobsRunning: number }>;
+    readonly clusters: ReadonlyArray<{
+      readonly name: string; readonly id: string; readonly gpus: number; readonly gpusAllocated: number; readonly jobsRunning: number;
+      readonly pools: ReadonlyArray<{ readonly name: string; readonly vmSize: string; readonly count?: number; readonly minCount: number; readonly maxCount: number; readonly provisioningState?: string; readonly autoscale: boolean; readonly lastPutAt?: string }>;
+    }>;
+    /** vCPU quota per bucket as last read, with what in-flight scale-ups hold. */
+    readonly quota: ReadonlyArray<{ readonly name: string; readonly used: number; readonly limit: number; readonly reserved: number; readonly headroom: number; readonly readAt: string }>;
+    /** Families (or pools) that recently failed with a capacity or quota error, until when. */
+    readonly unavailable: ReadonlyArray<{ readonly what: string; readonly until: string; readonly why: string }>;
   }>;
   readonly jobs: {
     readonly byState: Readonly<Partial<Record<JobState, number>>>;
@@ -37,7 +45,21 @@ export async function fleetView(ports: Ports): Promise<FleetView> {
         clusters: snap.clusters.filter((c) => c.region === region).map((c) => ({
           name: c.name, id: c.id, gpus: clusterGpus(snap, c), gpusAllocated: allocatedGpus(snap.ledgers.get(c.id)),
           jobsRunning: snap.jobs.filter((j) => j.state === 'running' && j.clusterId === c.id).length,
+          pools: c.pools.map((p) => {
+            const record = snap.capacity?.pools.find((r) => r.clusterId === c.id && r.pool === p.name);
+            return {
+              name: p.name, vmSize: p.vmSize, minCount: p.minCount, maxCount: p.maxCount, autoscale: p.autoscale,
+              ...(record?.observed ? { count: record.observed.count, provisioningState: record.observed.provisioningState } : {}),
+              ...(record?.lastPutAt ? { lastPutAt: record.lastPutAt } : {}),
+            };
+          }),
         })),
+        quota: quotaOf(snap, region, now),
+        unavailable: (snap.capacity?.blocks ?? []).flatMap((b) => {
+          if (b.scope === 'regionFamily') return b.region.toLowerCase() === region ? [{ what: b.family, until: b.until, why: b.reason }] : [];
+          const cluster = snap.clusters.find((c) => c.id.toLowerCase() === b.clusterId.toLowerCase());
+          return cluster?.region === region ? [{ what: `${cluster.name}/${b.pool}`, until: b.until, why: b.reason }] : [];
+        }),
       };
     }),
     jobs: {
@@ -49,4 +71,14 @@ export async function fleetView(ports: Ports): Promise<FleetView> {
       })),
     },
   };
+}
+
+function quotaOf(snap: Awaited<ReturnType<Ports['state']['snapshot']>>, region: string, now: Date) {
+  const capacity = snap.capacity;
+  if (!capacity) return [];
+  const reserved = reservedByBucket(capacity.ledger, capacity.reservations, now);
+  return [...capacity.ledger.buckets.entries()].filter(([, b]) => b.region === region).map(([key, b]) => {
+    const held = reserved.get(key) ?? 0;
+    return { name: b.name, used: b.used, limit: b.limit, reserved: held, headroom: Math.max(0, b.limit - b.used - held), readAt: b.readAt };
+  }).sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -37,6 +37,7 @@ const policySchema = z.object({
   avoidClusterSeconds: z.number().min(0).optional(),
   quotaRefreshSeconds: z.number().min(0).optional(),
   scaleDownCooldownSeconds: z.number().min(0).optional(),
+  maxWaits: z.number().int().min(1).optional(),
 }).strict();
 
 const fleetSchema = z.object({
@@ -82,6 +83,7 @@ export function parseFleetFile(text: string, source = 'fleet file'): FleetSpec {
     avoidClusterMs: p.avoidClusterSeconds !== undefined ? p.avoidClusterSeconds * 1000 : DEFAULT_POLICY.avoidClusterMs,
     quotaRefreshMs: p.quotaRefreshSeconds !== undefined ? p.quotaRefreshSeconds * 1000 : DEFAULT_POLICY.quotaRefreshMs,
     scaleDownCooldownMs: p.scaleDownCooldownSeconds !== undefined ? p.scaleDownCooldownSeconds * 1000 : DEFAULT_POLICY.scaleDownCooldownMs,
+    maxWaits: p.maxWaits ?? DEFAULT_POLICY.maxWaits,
   };
   return { regions: Object.keys(result.data.regions), clusters, policy, catalogue: fleetPools.catalogue };
 }

@@ -48,6 +48,11 @@ export interface Policy {
   readonly quotaRefreshMs: number;
   /** A pool with more nodes than its jobs need for this long shrinks to what they need (not below min). */
   readonly scaleDownCooldownMs: number;
+  /**
+   * How many times a job may wait for capacity before it is given up with a reason. Separate from the
+   * job's maxAttempts (which counts moves): GPU nodes take minutes to provision, so waiting needs room.
+   */
+  readonly maxWaits: number;
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -60,6 +65,7 @@ export const DEFAULT_POLICY: Policy = {
   avoidClusterMs: 2 * 60_000,
   quotaRefreshMs: 5 * 60_000,
   scaleDownCooldownMs: 10 * 60_000,
+  maxWaits: 30,
 };
 
 export type RegionHealthState = 'healthy' | 'suspect' | 'impaired' | 'recovering';

@@ -68,6 +68,19 @@ describe('at-least-once intake', () => {
     expect(after!.history.at(-1)?.event).toBe('message rejected');
   });
 
+  it('a job that never fits is given up after the policy\'s waits, with a reason a person can act on', async () => {
+    const f = fakePorts(clusters, { maxWaits: 2 });
+    let message: unknown = { jobId: 'huge', entrypoint: 'x', gpus: 64 };
+    for (let i = 0; i < 2; i++) {
+      expect(await admitJob(message, f.ports)).toMatchObject({ result: 'waiting' });
+      message = f.queue.drain()[0]!.message;
+    }
+    const last = await admitJob(message, f.ports);
+    expect(last).toMatchObject({ settle: 'deadLetter', reason: 'NoCapacity' });
+    expect((await f.ports.state.job('huge'))).toMatchObject({ state: 'failed' });
+    expect((await f.ports.state.job('huge'))?.reason).toMatch(/Raise GPU quota or pool maxCount/);
+  });
+
   it('env_vars must be strings (Ray would refuse anything else)', async () => {
     const f = fakePorts(clusters);
     await expect(submitJob({ ...spec('j'), runtimeEnv: { env_vars: { N: 1 } } }, f.ports)).rejects.toMatchObject({ field: 'runtimeEnv.env_vars.N' });
