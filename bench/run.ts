@@ -5,11 +5,15 @@
  *     and alert sent → the last affected job RUNNING on another region's cluster. Five drills.
  *  2. Cold start: importing the deployed bundle ÷ importing bare @azure/functions, 15 fresh processes each.
  *  3. Signal parsing: a 1,000-event Event Grid batch and single alerts, in process.
+ *  4. Capacity: planCapacity and place() on 20 regions, 200 clusters, 2,000 GPU nodes, 10,000 jobs.
+ *  5. Alert storm: 10,000 quota alerts × 3 shuffled deliveries → ARM PUTs per pool per minute, duplicate effects.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { regionOutageDrill, regionRecovery } from '../local/outageDrill.js';
 import { startStack } from '../local/stack.js';
+import { alertStormBench } from './alertStorm.js';
+import { capacityBench } from './capacity.js';
 import { signalParsingBench } from './signalParsing.js';
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
@@ -66,5 +70,7 @@ function coldStart(runs: number) {
 
 console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
 for (const line of signalParsingBench()) console.log(line);
+for (const line of capacityBench()) console.log(line);
+for (const line of await alertStormBench()) console.log(line);
 coldStart(15);
 await outageDrills(5);

@@ -64,6 +64,13 @@ Demo: a job every ${SUBMIT_EVERY_MS / 1000} s; ${OUTAGE_REGION} goes down at +${
     else say(`■ ${job.jobId} attempt ${job.attempt} ${job.status}: ${job.message}`);
   });
 
+  stack.arm.on('poolScaled', (clusterId, pool, count) => {
+    say(`⤴ ARM: pool ${pool} on ${clusterId.split('/').pop()} now has ${count} nodes (${count} GPUs)`);
+  });
+  stack.arm.on('operationFinished', (op) => {
+    if (op.status === 'Failed') say(`! ARM: resize of ${op.pool} on ${op.clusterId.split('/').pop()} failed: ${op.error?.code ?? 'unknown'}`);
+  });
+
   let n = 0;
   const submit = async () => {
     n++;

@@ -85,9 +85,15 @@ export class FleetWorld extends EventEmitter<WorldEvents> {
     this.timer.unref();
   }
 
-  async stop(): Promise<void> {
+  /** Stops the clock; lets checkpoint uploads in flight finish, but waits for them only briefly. */
+  async stop(graceMs = 1000): Promise<void> {
     clearInterval(this.timer);
-    await Promise.all([...this.jobs.values()].map((j) => j.writes));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([...this.jobs.values()].map((j) => j.writes)),
+      new Promise<void>((r) => { timer = setTimeout(r, graceMs); }),
+    ]);
+    clearTimeout(timer);
   }
 
   backend(clusterId: string): RayBackend {
