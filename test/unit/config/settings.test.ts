@@ -39,7 +39,26 @@ describe('fleet file', () => {
 
   it('parses clusters and policy', () => {
     const fleet = parseFleetFile(`regions:\n  eastus2:\n    clusters:\n      - id: /subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-a\n        gpus: 8\n        ray: { endpoint: "https://ray.example.internal/" }\npolicy: { recoveryHoldDownSeconds: 60 }\n`);
-    expect(fleet.clusters).toEqual([{ id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-a', name: 'aks-a', region: 'eastus2', gpus: 8, rayEndpoint: 'https://ray.example.internal' }]);
+    expect(fleet.clusters).toEqual([{ id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-a', name: 'aks-a', region: 'eastus2', gpus: 8, pools: [], rayEndpoint: 'https://ray.example.internal' }]);
     expect(fleet.policy.recoveryHoldDownMs).toBe(60_000);
+  });
+
+  it('parses managed pools against the VM size catalogue, including sizes the file adds', () => {
+    const fleet = parseFleetFile(`regions:\n  eastus2:\n    clusters:\n      - id: /subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-a\n        pools:\n          - { name: gpu, vmSize: standard_nc24ads_a100_v4, minCount: 1, maxCount: 4 }\n          - { name: h200, vmSize: Standard_ND96isr_H200_v9, minCount: 0, maxCount: 2, spot: true }\n        ray: { endpoint: "https://ray.example.internal/" }\nvmSizes:\n  Standard_ND96isr_H200_v9: { vcpus: 96, gpus: 8, gpuType: H200, family: standardNDISRH200V9Family }\n`);
+    expect(fleet.clusters[0]!.pools).toEqual([
+      { name: 'gpu', vmSize: 'Standard_NC24ads_A100_v4', minCount: 1, maxCount: 4, spot: false, autoscale: false },
+      { name: 'h200', vmSize: 'Standard_ND96isr_H200_v9', minCount: 0, maxCount: 2, spot: true, autoscale: false },
+    ]);
+    expect(fleet.catalogue.get('standard_nd96isr_h200_v9')?.gpus).toBe(8);
+  });
+
+  it('names a pool whose VM size is unknown, and a cluster with neither pools nor gpus', () => {
+    let error: unknown;
+    try {
+      parseFleetFile(`regions:\n  eastus2:\n    clusters:\n      - id: /subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-a\n        pools:\n          - { name: gpu, vmSize: Standard_Imaginary_v1, minCount: 3, maxCount: 1 }\n        ray: { endpoint: "https://ray.example.internal/" }\n      - id: /subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-b\n        ray: { endpoint: "https://ray.example.internal/" }\n`);
+    } catch (e) { error = e; }
+    const text = (error as ConfigError).message;
+    expect(text).toContain('regions.eastus2.clusters.0.pools.0.maxCount');
+    expect(text).toContain('regions.eastus2.clusters.1.pools');
   });
 });
