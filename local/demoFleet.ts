@@ -23,7 +23,7 @@ export function demoClusters(gpusPerCluster = 8): WorldCluster[] {
 export const DEMO_POOL = { name: 'gpu', vmSize: 'Standard_NC24ads_A100_v4', vcpusPerNode: 24, gpusPerNode: 1, family: 'standardNCADSA100v4Family', minCount: 2, maxCount: 16 } as const;
 
 /** Per region: room for a few more nodes in the family beyond the demo's starting pools. */
-export const DEMO_FAMILY_LIMIT_VCPUS = 480;
+export const DEMO_FAMILY_LIMIT_VCPUS = 576;
 export const DEMO_REGIONAL_CORES = 1000;
 
 /** The fleet file the autopilot reads, pointing each cluster at its twin Ray face. */

@@ -20,7 +20,11 @@ export async function observeCapacity(ports: Ports): Promise<{ pools: number; qu
   let pools = 0;
   await Promise.all(managed.flatMap((cluster) => cluster.pools.map(async (spec) => {
     const read = await ports.nodePools.get({ clusterId: cluster.id, pool: spec.name });
-    if (!read.ok) { problems.push(`${cluster.name}/${spec.name}: ${read.failure.class} ${read.failure.code}`); return; }
+    if (!read.ok) {
+      problems.push(`${cluster.name}/${spec.name}: ${read.failure.class} ${read.failure.code}`);
+      await capacity.mutatePool(cluster.id, spec.name, (cur) => ({ ...cur, readFailedAt: now.toISOString() }));
+      return;
+    }
     pools++;
     // Idle: more nodes than the cluster's running jobs need (all of them counted on this pool: never
     // shrinks under a job, at the cost of shrinking late in clusters with several pools).
@@ -29,8 +33,9 @@ export async function observeCapacity(ports: Ports): Promise<{ pools: number; qu
     const idle = read.pool.count > Math.max(needed, spec.minCount);
     await capacity.mutatePool(cluster.id, spec.name, (cur) => {
       const idleSince = idle ? cur.idleSince ?? now.toISOString() : undefined;
-      return { ...cur, observed: read.pool, observedAt: now.toISOString(), ...(idleSince ? { idleSince } : { idleSince: undefined }) };
+      return { ...cur, observed: read.pool, observedAt: now.toISOString(), readFailedAt: undefined, ...(idleSince ? { idleSince } : { idleSince: undefined }) };
     });
+    await settleInFlight(ports, cluster.id, spec.name, read.pool.count, read.pool.provisioningState);
   })));
 
   const reads = new Map((await capacity.quotaReads()).map((r) => [`${r.subscriptionId.toLowerCase()}|${r.region}`, r]));
@@ -51,4 +56,22 @@ export async function observeCapacity(ports: Ports): Promise<{ pools: number; qu
     }
   }));
   return { pools, quotas, problems };
+}
+
+/**
+ * A reservation kept after an uncertain PUT (a timeout while following the operation) ends when the
+ * pool is seen in a terminal state: settled if it reached the target, released if it did not.
+ */
+async function settleInFlight(ports: Ports, clusterId: string, pool: string, count: number, provisioningState: string): Promise<void> {
+  if (!['succeeded', 'failed', 'canceled'].includes(provisioningState.toLowerCase())) return;
+  const now = ports.clock.now();
+  const open = (await ports.state.capacity.reservations()).filter((r) =>
+    r.clusterId === clusterId && r.pool === pool && !r.settledAt && Date.parse(r.expiresAt) > now.getTime() && r.targetCount !== undefined);
+  const record = (await ports.state.capacity.pools()).find((p) => p.clusterId === clusterId && p.pool === pool);
+  // Released only once its PUT was sent and the pool has since come back to rest below the target.
+  const putDone = record?.lastPutAt !== undefined && now.getTime() - Date.parse(record.lastPutAt) > 30_000;
+  for (const r of open) {
+    if (count >= r.targetCount!) await ports.state.capacity.settleReservation(r.key, now);
+    else if (putDone) await ports.state.capacity.releaseReservation(r.key, now);
+  }
 }

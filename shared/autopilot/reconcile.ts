@@ -31,6 +31,14 @@ export async function reconcile(ports: Ports): Promise<ReconcileOutcome> {
     else listings.set(c.id, list);
   }));
   const plan = planReconcile(snapshot, listings as RayListings, now);
-  const actions = plan.actions.length ? await execute(plan, { ...ports, log: ports.log.with({ correlationId: 'reconcile' }) }) : [];
+  const log = ports.log.with({ correlationId: 'reconcile' });
+  // Everything but resizes first, in order (fast); then the resizes, one per pool, side by side: each
+  // follows an ARM operation that can take minutes and must not hold up the rest.
+  const resizes = plan.actions.filter((a) => a.kind === 'resizePool');
+  const rest = plan.actions.filter((a) => a.kind !== 'resizePool');
+  const actions = [
+    ...(rest.length ? await execute({ ...plan, actions: rest }, { ...ports, log }) : []),
+    ...(await Promise.all(resizes.map((a) => execute({ ...plan, actions: [a] }, { ...ports, log })))).flat(),
+  ];
   return { signalsRetried: unfinished.length, unreachableClusters: unreachable.sort(), actions };
 }

@@ -2,6 +2,7 @@ import { afterHoldDown, applyIncident, healthyRegion } from '../fleet/regionHeal
 import type { JobRecord } from '../fleet/types.js';
 import { messageIdOf, type JobMessage } from '../jobs/jobSpec.js';
 import type { Action } from '../planner/plan.js';
+import { errorMessage } from '../observability/logger.js';
 import type { Ports } from './ports.js';
 import { refreshQuota, resizePool } from './resizePool.js';
 
@@ -48,7 +49,8 @@ export async function performAction(action: Action, ports: Ports): Promise<strin
     case 'resizePool':
       return resizePool(action.decision, ports);
     case 'refreshQuota':
-      return refreshQuota(ports, action.subscriptionId, action.region);
+      // Best effort: a failed read must not leave the quota alert unfinished (reconcile reads stale quota anyway).
+      return refreshQuota(ports, action.subscriptionId, action.region).catch((e) => `quota read failed (${errorMessage(e)}); reconcile reads it later`);
   }
 }
 

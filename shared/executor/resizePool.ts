@@ -1,49 +1,78 @@
 /**
- * One pool resize, safely: hold the quota first (reservation, create-once by the decision's key),
- * re-read the pool so the PUT carries its current eTag and the decision still applies, record the PUT
- * attempt (AKS allows about one per pool per minute), then PUT and follow the operation. A capacity
- * error marks region × family (or the pool) blocked for its TTL; quota is read again either way.
+ * One pool resize, safely: hold the quota first (reservation, keyed by the decision), re-read the pool
+ * so the PUT carries its current eTag and the decision still applies, record the PUT attempt (AKS allows
+ * about one per pool per minute), then PUT and follow the operation. Before shrinking, the pool
+ * advertises its smaller size and the cluster's allocations are checked again, so admission and the
+ * shrink cannot both win. A capacity error marks region × family (or the pool) blocked for its TTL.
+ * Quota is read again afterwards, best effort.
  */
 import { blockFromFailure } from '../capacity/capacityErrors.js';
+import { gpusPerNode } from '../capacity/placementLimits.js';
 import type { ResizeDecision } from '../capacity/planCapacity.js';
+import { errorMessage } from '../observability/logger.js';
+import { allocatedGpus } from '../planner/snapshot.js';
 import type { PoolState } from '../ports/nodePools.js';
 import type { Ports } from './ports.js';
+
+/** Thrown when the resize could not be attempted: the action stays unfinished and the next pass retries it. */
+export class ResizeNotAttemptedError extends Error {
+  override readonly name = 'ResizeNotAttemptedError';
+}
 
 export async function resizePool(decision: ResizeDecision, ports: Ports): Promise<string> {
   const capacity = ports.state.capacity;
   const now = ports.clock.now();
   if (decision.reservation) await capacity.reserve(decision.reservation);
-  const giveBack = async () => { if (decision.reservation) await capacity.releaseReservation(decision.reservation.key, ports.clock.now()); };
 
+  const giveBack = async () => { if (decision.reservation) await capacity.releaseReservation(decision.reservation.key, ports.clock.now()); };
   const ref = { clusterId: decision.clusterId, pool: decision.pool };
   const read = await ports.nodePools.get(ref);
   if (!read.ok) {
+    // Not attempted: give the quota back (so the next plan does not count these nodes as coming) and
+    // leave the action unfinished, so the next pass plans and tries the same resize again.
     await giveBack();
-    return `could not read ${decision.pool}: ${read.failure.class} ${read.failure.code}`;
+    throw new ResizeNotAttemptedError(`could not read ${decision.pool}: ${read.failure.class} ${read.failure.code}`);
   }
   await capacity.observePool(read.pool, now);
   if (!stillApplies(decision, read.pool)) {
     await giveBack();
     return `${decision.pool} changed since planning (count ${read.pool.count}, ${read.pool.provisioningState}); re-planned next pass`;
   }
+  const target = decision.mode === 'count' ? decision.to : decision.toRange.maxCount;
+  if (decision.direction === 'down') {
+    // Advertise the smaller size first, then check: a job admitted meanwhile is seen here, and one
+    // admitted after sees the smaller size.
+    await capacity.mutatePool(decision.clusterId, decision.pool, (cur) => ({ ...cur, shrinkingTo: target }));
+    const allocated = allocatedGpus((await ports.state.snapshot(ports.clock.now())).ledgers.get(decision.clusterId));
+    if (allocated > target * (gpusPerNode(ports.fleet.catalogue, decision.vmSize) || 1)) {
+      await capacity.mutatePool(decision.clusterId, decision.pool, (cur) => ({ ...cur, shrinkingTo: undefined }));
+      return `${decision.pool} not shrunk: ${allocated} GPUs are allocated on its cluster now`;
+    }
+  }
   await capacity.mutatePool(decision.clusterId, decision.pool, (cur) => ({ ...cur, lastPutAt: ports.clock.now().toISOString() }));
   const result = await ports.nodePools.resize(read.pool, decision.change);
   const done = ports.clock.now();
-  const region = decision.region;
-  await refreshQuota(ports, decision.subscriptionId, region);
+  let outcome: string;
   if (result.ok) {
     await capacity.observePool(result.pool, done);
     if (decision.reservation) await capacity.settleReservation(decision.reservation.key, done);
-    return `${decision.pool} on ${decision.clusterId.split('/').pop()}: ${describe(decision)} (${result.pool.provisioningState})`;
+    outcome = `${decision.pool} on ${clusterName(decision.clusterId)}: ${describe(decision)} (${result.pool.provisioningState})`;
+  } else {
+    // A transient failure after the PUT went out may still be scaling: keep the reservation; reconcile
+    // settles or releases it once it sees the pool in a terminal state.
+    if (result.failure.class !== 'transient') await giveBack();
+    const size = ports.fleet.catalogue.get(decision.vmSize.toLowerCase());
+    const block = blockFromFailure(result.failure, {
+      region: decision.region, family: size?.family ?? decision.vmSize, subscriptionId: decision.subscriptionId,
+      clusterId: decision.clusterId, pool: decision.pool, spot: read.pool.spot,
+    }, done);
+    if (block) await capacity.recordBlock(block, done);
+    outcome = `${describe(decision)} failed: ${result.failure.class} (${result.failure.code}) ${result.failure.message.slice(0, 200)}${block ? '; blocked for a while, planning elsewhere' : ''}`;
   }
-  await giveBack();
-  const size = ports.fleet.catalogue.get(decision.vmSize.toLowerCase());
-  const block = blockFromFailure(result.failure, {
-    region, family: size?.family ?? decision.vmSize, subscriptionId: decision.subscriptionId,
-    clusterId: decision.clusterId, pool: decision.pool, spot: read.pool.spot,
-  }, done);
-  if (block) await capacity.recordBlock(block, done);
-  return `${describe(decision)} failed: ${result.failure.class} (${result.failure.code}) ${result.failure.message.slice(0, 200)}${block ? '; blocked for a while, planning elsewhere' : ''}`;
+  if (decision.direction === 'down') await capacity.mutatePool(decision.clusterId, decision.pool, (cur) => ({ ...cur, shrinkingTo: undefined }));
+  // Best effort: observeCapacity reads stale quota anyway.
+  await refreshQuota(ports, decision.subscriptionId, decision.region).catch((e) => ports.log.warn('quota read after resize failed', { error: errorMessage(e) }));
+  return outcome;
 }
 
 export async function refreshQuota(ports: Ports, subscriptionId: string, region: string): Promise<string> {
@@ -59,6 +88,7 @@ function stillApplies(decision: ResizeDecision, pool: PoolState): boolean {
   return pool.autoscale && pool.minCount === decision.fromRange.minCount && pool.maxCount === decision.fromRange.maxCount;
 }
 
+const clusterName = (id: string) => id.split('/').pop();
 const describe = (d: ResizeDecision): string => d.mode === 'count'
   ? `${d.from} → ${d.to} nodes`
   : `min/max ${d.fromRange.minCount}/${d.fromRange.maxCount} → ${d.toRange.minCount}/${d.toRange.maxCount}`;

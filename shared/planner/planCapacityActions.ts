@@ -15,7 +15,8 @@ export function planCapacityActions(snapshot: FleetSnapshot, now: Date): { actio
     const record = records.get(`${c.id}|${spec.name}`);
     return {
       clusterId: c.id, region: c.region, spec,
-      ...(record?.observed ? { observed: record.observed } : {}),
+      // A pool whose last read failed is treated as unread: neither grown nor shrunk on stale data.
+      ...(record?.observed && !record.readFailedAt ? { observed: record.observed } : {}),
       ...(record?.lastPutAt ? { lastPutAt: record.lastPutAt } : {}),
       ...(record?.idleSince ? { idleSince: record.idleSince } : {}),
     };

@@ -31,7 +31,7 @@ export const allocatedGpus = (ledger: ClusterLedger | undefined): number =>
 
 /**
  * GPUs a cluster offers now: for managed pools, count × GPUs per node as ARM last reported them (a pool
- * not read yet counts 0: its capacity is unknown, not guessed); otherwise the declared `gpus`.
+ * not read yet counts its minCount, a pool being shrunk its target); otherwise the declared `gpus`.
  */
 export function clusterGpus(snapshot: FleetSnapshot, cluster: ClusterSpec): number {
   if (cluster.pools.length === 0 || !snapshot.capacity) return cluster.gpus;
@@ -39,7 +39,9 @@ export function clusterGpus(snapshot: FleetSnapshot, cluster: ClusterSpec): numb
   let gpus = 0;
   for (const spec of cluster.pools) {
     const record = pools.find((p) => p.clusterId === cluster.id && p.pool === spec.name);
-    if (record?.observed) gpus += record.observed.count * gpusPerNode(catalogue, record.observed.vmSize);
+    // Until a pool is first read, assume its floor; while it shrinks, count only what it shrinks to.
+    const nodes = record?.observed ? Math.min(record.observed.count, record.shrinkingTo ?? Infinity) : spec.minCount;
+    gpus += nodes * gpusPerNode(catalogue, record?.observed?.vmSize ?? spec.vmSize);
   }
   return gpus;
 }

@@ -21,6 +21,10 @@ export interface PoolRecord {
   readonly lastPutAt?: string;
   /** Since when the pool has had more nodes than its running jobs need. */
   readonly idleSince?: string;
+  /** A shrink to this many nodes is under way: placement counts no more than this. */
+  readonly shrinkingTo?: number;
+  /** The last read failed (then): the pool is neither grown nor shrunk until it is read again. */
+  readonly readFailedAt?: string;
 }
 
 const poolKey = (clusterId: string, pool: string) => `${clusterId}|${pool}`;
@@ -56,9 +60,14 @@ export class CapacityState {
     return (await this.store.list<Reservation>('reservation')).map((e) => e.value);
   }
 
-  /** Written before the PUT; create-once by the resize's key, so a retry holds the same vCPUs once. */
+  /**
+   * Written before the PUT, keyed by the resize's key, so a retry holds the same vCPUs once. A retry of a
+   * resize whose reservation was released (expired in place) holds them again.
+   */
   async reserve(reservation: Reservation): Promise<void> {
-    await this.store.create('reservation', reservation.key, reservation);
+    await mutate<Reservation>(this.store, 'reservation', reservation.key, (cur) =>
+      // Re-arm only one released early (its expiry moved before the decision's): a live one stays as it is.
+      !cur || (!cur.settledAt && Date.parse(cur.expiresAt) < Date.parse(reservation.expiresAt)) ? reservation : undefined);
   }
 
   async settleReservation(key: string, at: Date): Promise<void> {

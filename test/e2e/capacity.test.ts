@@ -8,6 +8,7 @@ import { DEMO_POOL, DEMO_SUBSCRIPTION } from '../../local/demoFleet.js';
 import { startStack, type Stack } from '../../local/stack.js';
 
 let stack: Stack;
+let started = 0;
 const FULL = 'eastus2';
 
 async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 45_000): Promise<T> {
@@ -23,6 +24,7 @@ const gpusOf = (region: string) => stack.arm.pools().filter((p) => p.region === 
 const familyUsage = (region: string) => stack.arm.usage(DEMO_SUBSCRIPTION, region).find((u) => u.name.toLowerCase() === DEMO_POOL.family.toLowerCase())!;
 
 beforeAll(async () => {
+  started = Date.now();
   stack = await startStack({ port: 0, stepMs: 20, reconcileSchedule: '*/1 * * * * *', provisioningMs: 300, waitBackoffSeconds: 1 });
 }, 60_000);
 afterAll(async () => { await stack?.stop(); });
@@ -65,6 +67,7 @@ describe('capacity: quota alert + burst of jobs', () => {
   }, 90_000);
 
   it('at most one PUT per pool per minute', () => {
-    for (const p of stack.arm.pools()) expect(p.puts, `${p.clusterId}/${p.pool}`).toBeLessThanOrEqual(1);
+    const minutes = Math.ceil((Date.now() - started) / 60_000);
+    for (const p of stack.arm.pools()) expect(p.puts, `${p.clusterId}/${p.pool}`).toBeLessThanOrEqual(minutes);
   });
 });
