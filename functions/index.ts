@@ -6,3 +6,5 @@ import './onJobQueued.js';
 import './reconcileFleet.js';
 import './onPlatformEvents.js';
 import './onPlatformEvent.js';
+import './whatIf.js';
+import './opsApi.js';

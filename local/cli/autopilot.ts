@@ -9,7 +9,10 @@ import { SignalParseError } from '../../shared/signals/types.js';
 const USAGE = `usage:
   autopilot start                    run the local twin, host and demo (what npm start runs)
   autopilot signals parse <file>     print the JSON array of signals for one inbound body
-                                     (Azure Monitor alert, Event Grid or CloudEvents delivery)`;
+                                     (Azure Monitor alert, Event Grid or CloudEvents delivery)
+  autopilot plan --fleet <file> --signal <file>...
+                                     print, as JSON, what the autopilot would do for these signals
+                                     against a fresh fleet (all regions healthy, no jobs); acts on nothing`;
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, sub, file] = argv;
@@ -42,6 +45,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       throw e;
     }
+  }
+  if (command === 'plan') {
+    const { planCommand } = await import('./planCommand.js');
+    return planCommand(argv.slice(1));
   }
   console.error(USAGE);
   return 2;

@@ -8,6 +8,9 @@ import { allocatedGpus, clusterGpus } from '../planner/snapshot.js';
 export interface FleetView {
   readonly generatedAt: string;
   readonly dryRun: boolean;
+  /** While frozen, nothing disruptive runs automatically; the reason says why and who. */
+  readonly freeze: { readonly frozen: boolean; readonly reason: string; readonly since: string; readonly by: string };
+  readonly holds: ReadonlyArray<{ readonly id: string; readonly scope: string; readonly target: string; readonly until: string; readonly reason: string; readonly by: string }>;
   readonly regions: ReadonlyArray<{
     readonly region: string;
     readonly health: RegionHealthState;
@@ -38,6 +41,8 @@ export async function fleetView(ports: Ports): Promise<FleetView> {
   return {
     generatedAt: now.toISOString(),
     dryRun: snap.policy.dryRun,
+    freeze: snap.ops?.freeze ?? { frozen: false, reason: 'never frozen', since: NO_TRANSITION, by: 'autopilot' },
+    holds: (snap.ops?.holds ?? []).map((h) => ({ id: h.id, scope: h.scope, target: h.target, until: h.until, reason: h.reason, by: h.by })),
     regions: snap.regions.map((region) => {
       const h = snap.health.get(region)!;
       return {

@@ -5,6 +5,7 @@
 import { execute, type ActionResult } from '../executor/execute.js';
 import type { Ports } from '../executor/ports.js';
 import { errorMessage } from '../observability/logger.js';
+import { applyGuards } from '../planner/guards.js';
 import { planForSignal } from '../planner/planForSignal.js';
 import { conditionKey, conditionState } from '../signals/conditionKey.js';
 import type { Signal } from '../signals/types.js';
@@ -55,7 +56,8 @@ export async function processSignal(signal: Signal, ports: Ports): Promise<Signa
       return { id: signal.id, kind: signal.kind, status: 'stale', reasons: [why], actions: [] };
     }
     const now = ports.clock.now();
-    const plan = planForSignal(await ports.state.snapshot(now), signal, now);
+    const snapshot = await ports.state.snapshot(now);
+    const plan = applyGuards(planForSignal(snapshot, signal, now), snapshot);
     ports.log.info('planned', { reasons: plan.reasons, actions: plan.actions.map((a) => a.key) });
     const actions = await execute(plan, ports);
     if (actions.some((a) => a.status === 'failed' || a.status === 'inProgress')) {

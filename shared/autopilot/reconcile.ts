@@ -1,6 +1,7 @@
 /** The reconcile timer's work: finish unfinished signals, then re-plan from observed state. */
 import { execute, type ActionResult } from '../executor/execute.js';
 import type { Ports } from '../executor/ports.js';
+import { applyGuards } from '../planner/guards.js';
 import { planReconcile, type RayListings } from '../planner/planReconcile.js';
 import type { RayJobInfo } from '../ports/rayJobs.js';
 import { processSignal } from './handleSignals.js';
@@ -30,7 +31,7 @@ export async function reconcile(ports: Ports): Promise<ReconcileOutcome> {
     if (list === 'unreachable') unreachable.push(c.name);
     else listings.set(c.id, list);
   }));
-  const plan = planReconcile(snapshot, listings as RayListings, now);
+  const plan = applyGuards(planReconcile(snapshot, listings as RayListings, now), snapshot);
   const log = ports.log.with({ correlationId: 'reconcile' });
   // Everything but resizes first, in order (fast); then the resizes, one per pool, side by side: each
   // follows an ARM operation that can take minutes and must not hold up the rest.

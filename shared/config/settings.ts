@@ -99,6 +99,8 @@ export function loadSettings(env: Env): Settings {
     problems.push(`AUTOPILOT_ARM_POLL_INTERVAL_MS: an integer from 0 to 60000, got "${pollRaw}"`);
   }
   const armIdentity = identity('AUTOPILOT_ARM');
+  const requireEntraRaw = get('AUTOPILOT_REQUIRE_ENTRA');
+  if (requireEntraRaw !== undefined && requireEntraRaw !== 'true' && requireEntraRaw !== 'false') problems.push(`AUTOPILOT_REQUIRE_ENTRA: must be true or false, got "${requireEntraRaw}"`);
 
   if (problems.length) throw new ConfigError('app settings', problems);
   return {

@@ -3,6 +3,8 @@
  * before acting; every action is idempotent (deterministic keys, message ids and submission ids,
  * conditional writes), so a crash at any point followed by a retry converges without a duplicate effect.
  */
+import { createHash } from 'node:crypto';
+import type { Policy } from '../fleet/types.js';
 import { errorMessage } from '../observability/logger.js';
 import type { Action, Plan } from '../planner/plan.js';
 import type { Ports } from './ports.js';
@@ -18,10 +20,17 @@ export interface ActionResult {
 export async function execute(plan: Plan, ports: Ports): Promise<ActionResult[]> {
   const results: ActionResult[] = [];
   const dryRun = ports.fleet.policy.dryRun;
+  const audit = {
+    trigger: plan.trigger, dryRun, requestedBy: plan.requestedBy ?? 'autopilot', policyVersion: policyVersion(ports.fleet.policy),
+    context: plan.reasons.slice(0, 12).map((r) => (r.length > 300 ? `${r.slice(0, 300)}…` : r)),
+  };
+  for (const w of plan.withheld ?? []) {
+    await ports.state.recordWithheld({ key: w.key, kind: w.kind, reason: w.why, ...audit }, ports.clock.now());
+  }
   for (const action of plan.actions) {
     const log = ports.log.with({ actionKey: action.key, action: action.kind });
     const begun = await ports.state.beginAction(
-      { key: action.key, kind: action.kind, trigger: plan.trigger, reason: action.reason, dryRun }, ports.clock.now());
+      { key: action.key, kind: action.kind, reason: action.reason, ...audit }, ports.clock.now());
     if (begun === 'done') {
       results.push({ key: action.key, kind: action.kind, status: 'skipped', outcome: 'already done' });
       continue;
@@ -50,4 +59,15 @@ export async function execute(plan: Plan, ports: Ports): Promise<ActionResult[]>
     }
   }
   return results;
+}
+
+const versions = new WeakMap<Policy, string>();
+/** A short, stable hash of the policy: which rules a decision was made under. */
+export function policyVersion(policy: Policy): string {
+  let v = versions.get(policy);
+  if (!v) {
+    v = createHash('sha256').update(JSON.stringify(policy, Object.keys(policy).sort())).digest('hex').slice(0, 12);
+    versions.set(policy, v);
+  }
+  return v;
 }

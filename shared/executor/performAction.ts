@@ -48,6 +48,10 @@ export async function performAction(action: Action, ports: Ports): Promise<strin
       return resend(action, ports, now);
     case 'resizePool':
       return resizePool(action.decision, ports);
+    case 'freeze': {
+      const changed = await ports.state.ops.setFrozen(true, action.reason, 'autopilot', now);
+      return changed ? `frozen: ${action.reason}` : 'already frozen';
+    }
     case 'refreshQuota':
       // Best effort: a failed read must not leave the quota alert unfinished (reconcile reads stale quota anyway).
       return refreshQuota(ports, action.subscriptionId, action.region).catch((e) => `quota read failed (${errorMessage(e)}); reconcile reads it later`);

@@ -38,6 +38,7 @@ const policySchema = z.object({
   quotaRefreshSeconds: z.number().min(0).optional(),
   scaleDownCooldownSeconds: z.number().min(0).optional(),
   maxWaits: z.number().int().min(1).optional(),
+  selfFreezeWindowSeconds: z.number().min(0).optional(),
 }).strict();
 
 const fleetSchema = z.object({
@@ -84,6 +85,7 @@ export function parseFleetFile(text: string, source = 'fleet file'): FleetSpec {
     quotaRefreshMs: p.quotaRefreshSeconds !== undefined ? p.quotaRefreshSeconds * 1000 : DEFAULT_POLICY.quotaRefreshMs,
     scaleDownCooldownMs: p.scaleDownCooldownSeconds !== undefined ? p.scaleDownCooldownSeconds * 1000 : DEFAULT_POLICY.scaleDownCooldownMs,
     maxWaits: p.maxWaits ?? DEFAULT_POLICY.maxWaits,
+    selfFreezeWindowMs: p.selfFreezeWindowSeconds !== undefined ? p.selfFreezeWindowSeconds * 1000 : DEFAULT_POLICY.selfFreezeWindowMs,
   };
   return { regions: Object.keys(result.data.regions), clusters, policy, catalogue: fleetPools.catalogue };
 }

@@ -53,6 +53,8 @@ export interface Policy {
    * job's maxAttempts (which counts moves): GPU nodes take minutes to provision, so waiting needs room.
    */
   readonly maxWaits: number;
+  /** Two or more regions impaired within this window freeze all automatic action (DESIGN §5). */
+  readonly selfFreezeWindowMs: number;
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -66,6 +68,7 @@ export const DEFAULT_POLICY: Policy = {
   quotaRefreshMs: 5 * 60_000,
   scaleDownCooldownMs: 10 * 60_000,
   maxWaits: 30,
+  selfFreezeWindowMs: 5 * 60_000,
 };
 
 export type RegionHealthState = 'healthy' | 'suspect' | 'impaired' | 'recovering';

@@ -42,6 +42,10 @@ export type Action =
       readonly kind: 'refreshQuota'; readonly key: string; readonly subscriptionId: string; readonly region: RegionName; readonly reason: string;
     }
   | {
+      /** Stop all automatic action until an operator unfreezes: the autopilot's own view may be broken. */
+      readonly kind: 'freeze'; readonly key: string; readonly reason: string;
+    }
+  | {
       /** A queued job that nothing has touched for too long (its message was lost): send it again. */
       readonly kind: 'resendJob'; readonly key: string; readonly jobId: string; readonly attempt: number; readonly updatedAt: string; readonly reason: string;
     };
@@ -49,9 +53,13 @@ export type Action =
 export type ActionKind = Action['kind'];
 
 export interface Plan {
-  /** What caused it: signal ids, or 'reconcile'. */
+  /** What caused it: signal ids, or 'reconcile', or an operator request. */
   readonly trigger: readonly string[];
   readonly actions: readonly Action[];
   /** Human-readable: why each thing is (or is not) done. */
   readonly reasons: readonly string[];
+  /** Actions decided but held back (freeze, holds), with why; reconcile plans them again later. */
+  readonly withheld?: ReadonlyArray<{ readonly key: string; readonly kind: ActionKind; readonly why: string }>;
+  /** Who asked: 'autopilot' for signals and timers, else the operator's principal. */
+  readonly requestedBy?: string;
 }

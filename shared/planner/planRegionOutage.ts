@@ -30,6 +30,14 @@ export function planRegionOutage(snapshot: FleetSnapshot, signal: RegionOutageSi
     actions.push({ kind: 'applyIncident', key: `incident:${region}:${signal.id}`, region, signal, reason });
     reasons.push(reason);
   }
+  // Two or more regions impaired within the window: more likely our view is broken than the world.
+  const window = snapshot.policy.selfFreezeWindowMs;
+  const recentlyImpaired = [...health.values()].filter((h) => h.state === 'impaired' && now.getTime() - Date.parse(h.since) <= window).map((h) => h.region);
+  if (recentlyImpaired.length >= 2 && !snapshot.ops?.freeze.frozen) {
+    const reason = `${recentlyImpaired.sort().join(' and ')} impaired within ${Math.round(window / 60_000)} min: freezing all automatic action until an operator unfreezes`;
+    actions.push({ kind: 'freeze', key: `freeze:${signal.id}`, reason });
+    reasons.push(reason);
+  }
   const evacuation = planEvacuation({ ...snapshot, health }, `Service Health incident ${signal.trackingId}`);
   return { trigger: [signal.id], actions: [...actions, ...evacuation.actions], reasons: [...reasons, ...evacuation.reasons] };
 }

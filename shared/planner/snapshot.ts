@@ -4,6 +4,7 @@ import { gpusPerNode } from '../capacity/placementLimits.js';
 import type { VmCatalogue } from '../capacity/vmSizes.js';
 import type { ClusterLedger, ClusterSpec, JobRecord, Policy, RegionHealth, RegionName } from '../fleet/types.js';
 import type { PoolRecord } from '../state/capacityState.js';
+import type { Freeze, Hold } from '../state/opsState.js';
 
 /** Observed capacity: pools as ARM reports them, the quota ledger, reservations, capacity blocks. */
 export interface CapacitySnapshot {
@@ -24,6 +25,8 @@ export interface FleetSnapshot {
   readonly policy: Policy;
   /** Absent in plans that do not concern capacity (and in small unit tests). */
   readonly capacity?: CapacitySnapshot;
+  /** The operator's levers: absent means not frozen, no holds. */
+  readonly ops?: { readonly freeze: Freeze; readonly holds: readonly Hold[] };
 }
 
 export const allocatedGpus = (ledger: ClusterLedger | undefined): number =>

@@ -2,7 +2,8 @@
  * The typed signals of DESIGN §4. Every inbound body becomes a list of these; nothing downstream
  * ever looks at a raw payload again.
  */
-export type SignalSource = 'eventGrid' | 'cloudEvents' | 'commonAlert' | 'legacyAlert';
+/** Where a signal came from; 'operator' marks one an operator raised over the ops API (never parsed from a body). */
+export type SignalSource = 'eventGrid' | 'cloudEvents' | 'commonAlert' | 'legacyAlert' | 'operator';
 export type Stage = 'active' | 'resolved';
 
 interface SignalBase {

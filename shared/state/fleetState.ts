@@ -10,6 +10,7 @@ import type { Signal } from '../signals/types.js';
 import { createHash } from 'node:crypto';
 import { ledgerOf } from '../capacity/ledger.js';
 import { CapacityState } from './capacityState.js';
+import { OpsState } from './opsState.js';
 import { mutate } from './mutate.js';
 
 export interface SignalEntry {
@@ -36,7 +37,7 @@ export const rowKey = (key: string): string => (key.length <= 200 ? key : `sha25
 
 const SETTLED = new Set(['resolved', 'available', 'succeeded']);
 
-export type ActionStatus = 'started' | 'done' | 'failed';
+export type ActionStatus = 'started' | 'done' | 'failed' | 'withheld';
 
 /** How long a started action belongs to the worker that started it; after that it may be retried. */
 export const ACTION_LEASE_MS = 60_000;
@@ -50,13 +51,21 @@ export interface ActionEntry {
   readonly finishedAt?: string;
   readonly outcome?: string;
   readonly dryRun: boolean;
+  /** 'autopilot', or the operator's principal. */
+  readonly requestedBy?: string;
+  /** Hash of the policy the decision was made under. */
+  readonly policyVersion?: string;
+  /** The plan's reasons: what else was considered and why it was not done. */
+  readonly context?: readonly string[];
 }
 
 export class FleetState {
   readonly capacity: CapacityState;
+  readonly ops: OpsState;
 
   constructor(private readonly store: EntityStore, private readonly fleet: FleetSpec) {
     this.capacity = new CapacityState(store);
+    this.ops = new OpsState(store);
   }
 
   /** Records a signal once by its idempotency key. 'unfinished': seen before but never fully processed (a crash): process again. */
@@ -99,10 +108,11 @@ export class FleetState {
 
   async snapshot(now: Date): Promise<FleetSnapshot> {
     const managesPools = this.fleet.clusters.some((c) => c.pools.length > 0);
-    const [regions, jobs, ledgers, pools, quota, reservations, blocks] = await Promise.all([
+    const [regions, jobs, ledgers, pools, quota, reservations, blocks, freeze, holds] = await Promise.all([
       this.store.list<RegionHealth>('region'), this.store.list<JobRecord>('job'), this.store.list<ClusterLedger>('ledger'),
       managesPools ? this.capacity.pools() : [], managesPools ? this.capacity.quotaReads() : [],
       managesPools ? this.capacity.reservations() : [], managesPools ? this.capacity.blocks(now) : [],
+      this.ops.freeze(), this.ops.holds(now),
     ]);
     // A region with no record has never changed state: healthy since the beginning.
     const health = new Map(this.fleet.regions.map((r) => [r, healthyRegion(r, NO_TRANSITION)]));
@@ -111,6 +121,7 @@ export class FleetState {
       regions: this.fleet.regions, clusters: this.fleet.clusters, policy: this.fleet.policy, health,
       jobs: jobs.map((j) => j.value), ledgers: new Map(ledgers.map((l) => [l.value.clusterId, l.value])),
       ...(managesPools ? { capacity: { catalogue: this.fleet.catalogue, pools, ledger: ledgerOf(quota), reservations, blocks } } : {}),
+      ops: { freeze, holds },
     };
   }
 
@@ -144,7 +155,7 @@ export class FleetState {
       if (cur.status === 'done') { outcome = 'done'; return undefined; }
       if (cur.status === 'started' && now.getTime() - Date.parse(cur.startedAt) < ACTION_LEASE_MS) { outcome = 'inProgress'; return undefined; }
       outcome = 'retry';
-      return { ...cur, status: 'started', startedAt: now.toISOString() };
+      return { ...cur, ...row };
     });
     return outcome;
   }
@@ -156,5 +167,11 @@ export class FleetState {
 
   async actions(): Promise<ActionEntry[]> {
     return (await this.store.list<ActionEntry>('action')).map((e) => e.value);
+  }
+
+  /** Records an action that a freeze or hold kept back (it may be planned and run later under the same key). */
+  async recordWithheld(entry: Omit<ActionEntry, 'status' | 'startedAt'>, now: Date): Promise<void> {
+    await mutate<ActionEntry>(this.store, 'action', rowKey(entry.key), (cur) =>
+      cur && cur.status !== 'withheld' && cur.status !== 'failed' ? undefined : { ...entry, status: 'withheld', startedAt: now.toISOString() });
   }
 }

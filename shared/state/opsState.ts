@@ -1,0 +1,68 @@
+/**
+ * The operator's levers in the state Table: the freeze (one row) and time-limited holds (partition
+ * `hold`). Automation reads them before every plan; every change records who made it and why.
+ */
+import type { EntityStore } from '../ports/entityStore.js';
+import { mutate } from './mutate.js';
+
+export interface Freeze {
+  readonly frozen: boolean;
+  readonly reason: string;
+  readonly since: string;
+  /** 'autopilot' when it froze itself; otherwise the operator's principal. */
+  readonly by: string;
+}
+
+export type HoldScope = 'region' | 'cluster' | 'pool';
+
+export interface Hold {
+  readonly id: string;
+  readonly scope: HoldScope;
+  /** A region name, a cluster's ARM id, or `<clusterId>|<pool>`. */
+  readonly target: string;
+  readonly until: string;
+  readonly reason: string;
+  readonly by: string;
+  readonly createdAt: string;
+  readonly releasedAt?: string;
+}
+
+export const NOT_FROZEN: Freeze = { frozen: false, reason: 'never frozen', since: '1970-01-01T00:00:00.000Z', by: 'autopilot' };
+
+export class OpsState {
+  constructor(private readonly store: EntityStore) {}
+
+  async freeze(): Promise<Freeze> {
+    return (await this.store.get<Freeze>('ops', 'freeze'))?.value ?? NOT_FROZEN;
+  }
+
+  /** Returns true when it changed something (freezing a frozen autopilot keeps the first reason). */
+  async setFrozen(frozen: boolean, reason: string, by: string, now: Date): Promise<boolean> {
+    const { changed } = await mutate<Freeze>(this.store, 'ops', 'freeze', (cur) =>
+      (cur?.frozen ?? false) === frozen ? undefined : { frozen, reason, by, since: now.toISOString() });
+    return changed;
+  }
+
+  /** Holds in force at `now`. */
+  async holds(now: Date): Promise<Hold[]> {
+    return (await this.store.list<Hold>('hold')).map((e) => e.value)
+      .filter((h) => !h.releasedAt && Date.parse(h.until) > now.getTime());
+  }
+
+  async addHold(hold: Hold): Promise<'created' | 'exists'> {
+    return this.store.create('hold', hold.id, hold);
+  }
+
+  async releaseHold(id: string, now: Date): Promise<boolean> {
+    const { changed } = await mutate<Hold>(this.store, 'hold', id, (cur) => cur && !cur.releasedAt ? { ...cur, releasedAt: now.toISOString() } : undefined);
+    return changed;
+  }
+}
+
+/** Is this region, cluster or pool under a hold? Returns the hold, for the reason. */
+export function holdOn(holds: readonly Hold[], where: { region?: string; clusterId?: string; pool?: string }): Hold | undefined {
+  return holds.find((h) =>
+    (h.scope === 'region' && h.target === where.region) ||
+    (h.scope === 'cluster' && where.clusterId !== undefined && h.target.toLowerCase() === where.clusterId.toLowerCase()) ||
+    (h.scope === 'pool' && where.clusterId !== undefined && where.pool !== undefined && h.target.toLowerCase() === `${where.clusterId}|${where.pool}`.toLowerCase()));
+}
