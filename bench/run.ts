@@ -20,7 +20,7 @@ const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); cons
 const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
 
 async function outageDrills(rounds: number) {
-  const stack = await startStack({ port: 0, stepMs: 20, reconcileSchedule: '*/1 * * * * *', recoveryHoldDownSeconds: 1, waitBackoffSeconds: 1 });
+  const stack = await startStack({ port: 0, stepMs: 20, reconcileSchedule: '*/1 * * * * *', recoveryHoldDownSeconds: 1, waitBackoffSeconds: 1, failoverWindowSeconds: 1 });
   try {
     for (let i = 0; i < 12; i++) {
       await stack.api('/api/jobs', { body: { jobId: `bench-${i}`, entrypoint: 'python train.py', gpus: 2, checkpointPrefix: `runs/bench-${i}/`, runtimeEnv: { env_vars: { TOTAL_STEPS: '100000000', CHECKPOINT_EVERY: '10' } } } });

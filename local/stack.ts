@@ -40,6 +40,8 @@ export interface StackOptions {
   /** How long a pool resize takes in the twin (node provisioning). */
   readonly provisioningMs?: number;
   readonly scaleDownCooldownSeconds?: number;
+  /** One automatic failover per region per window (drills that fail a region over repeatedly shorten it). */
+  readonly failoverWindowSeconds?: number;
 }
 
 export interface Stack {
@@ -123,6 +125,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       maxWaitBackoffSeconds: 10,
       quotaRefreshSeconds: 30,
       scaleDownCooldownSeconds: options.scaleDownCooldownSeconds ?? 120,
+      ...(options.failoverWindowSeconds !== undefined ? { failoverWindowSeconds: options.failoverWindowSeconds } : {}),
     }));
 
     // App settings, as the Functions host would provide them: endpoints and identities, no secrets.

@@ -57,7 +57,7 @@ export async function processSignal(signal: Signal, ports: Ports): Promise<Signa
     }
     const now = ports.clock.now();
     const snapshot = await ports.state.snapshot(now);
-    const plan = applyGuards(planForSignal(snapshot, signal, now), snapshot);
+    const plan = applyGuards(planForSignal(snapshot, signal, now), snapshot, now);
     ports.log.info('planned', { reasons: plan.reasons, actions: plan.actions.map((a) => a.key) });
     const actions = await execute(plan, ports);
     if (actions.some((a) => a.status === 'failed' || a.status === 'inProgress')) {

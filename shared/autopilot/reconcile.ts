@@ -31,7 +31,7 @@ export async function reconcile(ports: Ports): Promise<ReconcileOutcome> {
     if (list === 'unreachable') unreachable.push(c.name);
     else listings.set(c.id, list);
   }));
-  const plan = applyGuards(planReconcile(snapshot, listings as RayListings, now), snapshot);
+  const plan = applyGuards(planReconcile(snapshot, listings as RayListings, now), snapshot, now);
   const log = ports.log.with({ correlationId: 'reconcile' });
   // Everything but resizes first, in order (fast); then the resizes, one per pool, side by side: each
   // follows an ARM operation that can take minutes and must not hold up the rest.

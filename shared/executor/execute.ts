@@ -8,12 +8,13 @@ import type { Policy } from '../fleet/types.js';
 import { errorMessage } from '../observability/logger.js';
 import type { Action, Plan } from '../planner/plan.js';
 import type { Ports } from './ports.js';
+import { NotApplicableError } from './errors.js';
 import { performAction } from './performAction.js';
 
 export interface ActionResult {
   readonly key: string;
   readonly kind: Action['kind'];
-  readonly status: 'done' | 'skipped' | 'inProgress' | 'failed' | 'dryRun';
+  readonly status: 'done' | 'skipped' | 'notApplicable' | 'inProgress' | 'failed' | 'dryRun';
   readonly outcome: string;
 }
 
@@ -52,14 +53,25 @@ export async function execute(plan: Plan, ports: Ports): Promise<ActionResult[]>
       log.info(`${action.kind}: ${outcome}`, { reason: action.reason });
       results.push({ key: action.key, kind: action.kind, status: 'done', outcome });
     } catch (e) {
-      // Left 'failed' (not 'done'): the next delivery or the reconcile timer retries it.
+      if (e instanceof NotApplicableError) {
+        // Not done, not failed: the world moved since planning. Not marked done, so the same action
+        // may run when it applies again (a later impairment of the same region, say).
+        await ports.state.finishAction(action.key, 'skipped', e.message, ports.clock.now());
+        log.info(`${action.kind} not applicable now: ${e.message}`, { reason: action.reason });
+        results.push({ key: action.key, kind: action.kind, status: 'notApplicable', outcome: e.message });
+        continue;
+      }
+      // Left 'failed' (not 'done'): the next delivery or the reconcile timer retries it. The rest of the
+      // plan waits too: later actions may depend on this one (an evacuation on the incident it follows).
       await ports.state.finishAction(action.key, 'failed', errorMessage(e), ports.clock.now()).catch(() => {});
-      log.error(`${action.kind} failed`, { error: errorMessage(e), reason: action.reason });
+      log.error(`${action.kind} failed; the rest of the plan waits for a retry`, { error: errorMessage(e), reason: action.reason });
       results.push({ key: action.key, kind: action.kind, status: 'failed', outcome: errorMessage(e) });
+      break;
     }
   }
   return results;
 }
+
 
 const versions = new WeakMap<Policy, string>();
 /** A short, stable hash of the policy: which rules a decision was made under. */

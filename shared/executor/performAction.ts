@@ -5,6 +5,7 @@ import type { Action } from '../planner/plan.js';
 import { errorMessage } from '../observability/logger.js';
 import type { Ports } from './ports.js';
 import { refreshQuota, resizePool } from './resizePool.js';
+import { NotApplicableError } from './errors.js';
 
 /** Does one action. Returns what happened, in words; throws when it should be retried. */
 export async function performAction(action: Action, ports: Ports): Promise<string> {
@@ -25,7 +26,7 @@ export async function performAction(action: Action, ports: Ports): Promise<strin
     case 'stopRayJob': {
       const cluster = ports.fleet.clusters.find((c) => c.id === action.clusterId);
       if (!cluster) return `cluster ${action.clusterId} is no longer in the fleet`;
-      if (action.onlyIfImpaired && !(await isImpaired(ports, action.onlyIfImpaired))) return `${action.onlyIfImpaired} is no longer impaired; ${action.submissionId} left running`;
+      if (action.onlyIfImpaired && !(await isImpaired(ports, action.onlyIfImpaired))) throw new NotApplicableError(`${action.onlyIfImpaired} is not impaired; ${action.submissionId} left running`);
       const result = await ports.ray.stop(cluster.rayEndpoint, action.submissionId);
       return result === 'unreachable'
         ? `${cluster.name} unreachable; ${action.submissionId} is stopped by reconcile if its cluster comes back`
@@ -59,7 +60,7 @@ export async function performAction(action: Action, ports: Ports): Promise<strin
 }
 
 async function isImpaired(ports: Ports, region: string): Promise<boolean> {
-  return (await ports.state.snapshot(ports.clock.now())).health.get(region)?.state === 'impaired';
+  return (await ports.state.region(region))?.state === 'impaired';
 }
 
 async function resend(action: Extract<Action, { kind: 'resendJob' }>, ports: Ports, now: Date): Promise<string> {
@@ -84,7 +85,7 @@ async function requeue(action: Extract<Action, { kind: 'requeueJob' }>, ports: P
     return `${action.jobId} is at attempt ${job.attempt} (${job.state}); nothing to move`;
   }
   if (!retrying) {
-    if (!(await isImpaired(ports, action.fromRegion))) return `${action.fromRegion} is no longer impaired; ${action.jobId} stays`;
+    if (!(await isImpaired(ports, action.fromRegion))) throw new NotApplicableError(`${action.fromRegion} is not impaired; ${action.jobId} stays`);
     // A job that finished before we got to it must not run again.
     const cluster = ports.fleet.clusters.find((c) => c.id === job.clusterId);
     const info = cluster && job.submissionId ? await ports.ray.get(cluster.rayEndpoint, job.submissionId) : undefined;
@@ -115,6 +116,9 @@ async function requeue(action: Extract<Action, { kind: 'requeueJob' }>, ports: P
     }, now, 'requeued', `${action.reason}${resumeFrom ? `; resume from ${resumeFrom}` : '; no complete checkpoint: starts over'}`);
   });
   if (old?.clusterId && old.submissionId) await release(ports, old.clusterId, old.submissionId);
+  // This impairment episode of the region has now failed over (one per window, see guards).
+  const episode = await ports.state.region(action.fromRegion);
+  if (episode?.state === 'impaired') await ports.state.ops.recordFailover(action.fromRegion, episode.since, now);
   return `sent ${messageIdOf(job.jobId, action.toAttempt)} to the intake queue, resumeFrom ${resumeFrom ?? '(none)'}`;
 }
 

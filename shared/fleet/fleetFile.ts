@@ -39,6 +39,7 @@ const policySchema = z.object({
   scaleDownCooldownSeconds: z.number().min(0).optional(),
   maxWaits: z.number().int().min(1).optional(),
   selfFreezeWindowSeconds: z.number().min(0).optional(),
+  failoverWindowSeconds: z.number().min(0).optional(),
 }).strict();
 
 const fleetSchema = z.object({
@@ -86,6 +87,7 @@ export function parseFleetFile(text: string, source = 'fleet file'): FleetSpec {
     scaleDownCooldownMs: p.scaleDownCooldownSeconds !== undefined ? p.scaleDownCooldownSeconds * 1000 : DEFAULT_POLICY.scaleDownCooldownMs,
     maxWaits: p.maxWaits ?? DEFAULT_POLICY.maxWaits,
     selfFreezeWindowMs: p.selfFreezeWindowSeconds !== undefined ? p.selfFreezeWindowSeconds * 1000 : DEFAULT_POLICY.selfFreezeWindowMs,
+    failoverWindowMs: p.failoverWindowSeconds !== undefined ? p.failoverWindowSeconds * 1000 : DEFAULT_POLICY.failoverWindowMs,
   };
   return { regions: Object.keys(result.data.regions), clusters, policy, catalogue: fleetPools.catalogue };
 }

@@ -55,6 +55,8 @@ export interface Policy {
   readonly maxWaits: number;
   /** Two or more regions impaired within this window freeze all automatic action (DESIGN §5). */
   readonly selfFreezeWindowMs: number;
+  /** One automatic failover per region per this window: a flapping region does not make jobs ping-pong. */
+  readonly failoverWindowMs: number;
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -69,6 +71,7 @@ export const DEFAULT_POLICY: Policy = {
   scaleDownCooldownMs: 10 * 60_000,
   maxWaits: 30,
   selfFreezeWindowMs: 5 * 60_000,
+  failoverWindowMs: 30 * 60_000,
 };
 
 export type RegionHealthState = 'healthy' | 'suspect' | 'impaired' | 'recovering';

@@ -11,15 +11,17 @@ import type { FleetSnapshot } from './snapshot.js';
 
 const DISRUPTIVE = new Set<Action['kind']>(['stopRayJob', 'requeueJob', 'resizePool']);
 
-export function applyGuards(plan: Plan, snapshot: FleetSnapshot): Plan {
+export function applyGuards(plan: Plan, snapshot: FleetSnapshot, now: Date): Plan {
   if (plan.requestedBy && plan.requestedBy !== 'autopilot') return plan;
   const freezing = plan.actions.find((a) => a.kind === 'freeze');
   const frozen = snapshot.ops?.freeze.frozen ? snapshot.ops.freeze.reason : freezing?.reason;
   const holds = snapshot.ops?.holds ?? [];
   const keep: Action[] = [];
   const withheld: Array<{ key: string; kind: Action['kind']; why: string }> = [...(plan.withheld ?? [])];
+  const lastHealthy = lastHealthyRegionGuard(plan, snapshot);
+  const failovers = failoverGuard(snapshot, now);
   for (const action of plan.actions) {
-    const why = frozen && DISRUPTIVE.has(action.kind) ? `frozen: ${frozen}` : heldBy(action, snapshot, holds);
+    const why = frozen && DISRUPTIVE.has(action.kind) ? `frozen: ${frozen}` : heldBy(action, snapshot, holds) ?? lastHealthy(action) ?? failovers(action);
     if (why) withheld.push({ key: action.key, kind: action.kind, why });
     else keep.push(action);
   }
@@ -38,4 +40,44 @@ function heldBy(action: Action, snapshot: FleetSnapshot, holds: readonly Hold[])
     hold = holdOn(holds, { region: action.decision.region, clusterId: action.decision.clusterId, pool: action.decision.pool });
   }
   return hold ? `on hold until ${hold.until} by ${hold.by}: ${hold.reason}` : undefined;
+}
+
+/** The region a job-moving action moves work out of. */
+const movesOutOf = (action: Action): string | undefined =>
+  action.kind === 'requeueJob' ? action.fromRegion : action.kind === 'stopRayJob' && action.onlyIfImpaired ? action.onlyIfImpaired : undefined;
+
+/**
+ * Never drain the last healthy region: if moving work out of a region would leave no region that takes
+ * work, the work stays (there is nowhere better to go, and our view may be what is wrong).
+ */
+function lastHealthyRegionGuard(plan: Plan, snapshot: FleetSnapshot): (action: Action) => string | undefined {
+  const health = new Map(snapshot.health);
+  for (const a of plan.actions) {
+    if (a.kind === 'applyIncident' && a.signal.stage === 'active') health.set(a.region, { ...(health.get(a.region) ?? { region: a.region, since: '', reason: '', incidents: {} }), state: 'impaired' });
+  }
+  return (action) => {
+    const from = movesOutOf(action);
+    if (!from) return undefined;
+    const elsewhere = snapshot.regions.filter((r) => r !== from && (health.get(r)?.state ?? 'healthy') !== 'impaired');
+    return elsewhere.length === 0 ? `${from} is the last region that is not impaired: its work is not moved` : undefined;
+  };
+}
+
+/**
+ * One automatic failover per region per window (default 30 min): a region that flaps between impaired
+ * and healthy does not make its jobs ping-pong. Moves out of a region that already failed over within
+ * the window wait for an operator (or the window to pass: reconcile plans them again).
+ */
+function failoverGuard(snapshot: FleetSnapshot, now: Date): (action: Action) => string | undefined {
+  const window = snapshot.policy.failoverWindowMs;
+  const recent = snapshot.ops?.failovers ?? [];
+  return (action) => {
+    const from = movesOutOf(action);
+    if (!from) return undefined;
+    // The same episode (the region impaired since the same moment) may finish moving its work.
+    const current = snapshot.health.get(from);
+    const episode = current?.state === 'impaired' ? current.since : undefined;
+    const other = recent.find((f) => f.region === from && f.episode !== episode && now.getTime() - Date.parse(f.at) < window);
+    return other ? `${from} already failed over at ${other.at} (one automatic failover per ${Math.round(window / 60_000)} min); an operator may evacuate it` : undefined;
+  };
 }

@@ -20,7 +20,7 @@ export function whatIf(snapshot: FleetSnapshot, signals: readonly Signal[], now:
   let sim = snapshot;
   const steps: WhatIfStep[] = [];
   for (const signal of signals) {
-    const plan = applyGuards(planForSignal(sim, signal, now), sim);
+    const plan = applyGuards(planForSignal(sim, signal, now), sim, now);
     steps.push({ signal: { id: signal.id, kind: signal.kind }, plan });
     sim = afterPlan(sim, plan, now);
   }

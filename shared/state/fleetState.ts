@@ -37,7 +37,7 @@ export const rowKey = (key: string): string => (key.length <= 200 ? key : `sha25
 
 const SETTLED = new Set(['resolved', 'available', 'succeeded']);
 
-export type ActionStatus = 'started' | 'done' | 'failed' | 'withheld';
+export type ActionStatus = 'started' | 'done' | 'failed' | 'withheld' | 'skipped';
 
 /** How long a started action belongs to the worker that started it; after that it may be retried. */
 export const ACTION_LEASE_MS = 60_000;
@@ -108,11 +108,11 @@ export class FleetState {
 
   async snapshot(now: Date): Promise<FleetSnapshot> {
     const managesPools = this.fleet.clusters.some((c) => c.pools.length > 0);
-    const [regions, jobs, ledgers, pools, quota, reservations, blocks, freeze, holds] = await Promise.all([
+    const [regions, jobs, ledgers, pools, quota, reservations, blocks, freeze, holds, failovers] = await Promise.all([
       this.store.list<RegionHealth>('region'), this.store.list<JobRecord>('job'), this.store.list<ClusterLedger>('ledger'),
       managesPools ? this.capacity.pools() : [], managesPools ? this.capacity.quotaReads() : [],
       managesPools ? this.capacity.reservations() : [], managesPools ? this.capacity.blocks(now) : [],
-      this.ops.freeze(), this.ops.holds(now),
+      this.ops.freeze(), this.ops.holds(now), this.ops.failovers(now, this.fleet.policy.failoverWindowMs),
     ]);
     // A region with no record has never changed state: healthy since the beginning.
     const health = new Map(this.fleet.regions.map((r) => [r, healthyRegion(r, NO_TRANSITION)]));
@@ -121,7 +121,7 @@ export class FleetState {
       regions: this.fleet.regions, clusters: this.fleet.clusters, policy: this.fleet.policy, health,
       jobs: jobs.map((j) => j.value), ledgers: new Map(ledgers.map((l) => [l.value.clusterId, l.value])),
       ...(managesPools ? { capacity: { catalogue: this.fleet.catalogue, pools, ledger: ledgerOf(quota), reservations, blocks } } : {}),
-      ops: { freeze, holds },
+      ops: { freeze, holds, failovers },
     };
   }
 
@@ -131,6 +131,11 @@ export class FleetState {
 
   mutateJob(jobId: string, decide: (current: JobRecord | undefined) => JobRecord | undefined) {
     return mutate<JobRecord>(this.store, 'job', jobId, decide);
+  }
+
+  /** One region's health record; undefined: it never changed state (healthy). */
+  async region(region: string): Promise<RegionHealth | undefined> {
+    return (await this.store.get<RegionHealth>('region', region))?.value;
   }
 
   mutateRegion(region: string, decide: (current: RegionHealth | undefined) => RegionHealth | undefined) {
@@ -160,7 +165,7 @@ export class FleetState {
     return outcome;
   }
 
-  async finishAction(key: string, status: 'done' | 'failed', outcome: string, now: Date): Promise<void> {
+  async finishAction(key: string, status: 'done' | 'failed' | 'skipped', outcome: string, now: Date): Promise<void> {
     await mutate<ActionEntry>(this.store, 'action', rowKey(key), (cur) =>
       cur ? { ...cur, status, outcome, finishedAt: now.toISOString() } : undefined);
   }
@@ -172,6 +177,6 @@ export class FleetState {
   /** Records an action that a freeze or hold kept back (it may be planned and run later under the same key). */
   async recordWithheld(entry: Omit<ActionEntry, 'status' | 'startedAt'>, now: Date): Promise<void> {
     await mutate<ActionEntry>(this.store, 'action', rowKey(entry.key), (cur) =>
-      cur && cur.status !== 'withheld' && cur.status !== 'failed' ? undefined : { ...entry, status: 'withheld', startedAt: now.toISOString() });
+      cur && !['withheld', 'failed', 'skipped'].includes(cur.status) ? undefined : { ...entry, status: 'withheld', startedAt: now.toISOString() });
   }
 }

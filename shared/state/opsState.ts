@@ -27,6 +27,14 @@ export interface Hold {
   readonly releasedAt?: string;
 }
 
+/** A region's work was moved out during one impairment episode (identified by when it became impaired). */
+export interface Failover {
+  readonly region: string;
+  /** The region health `since` of the episode. */
+  readonly episode: string;
+  readonly at: string;
+}
+
 export const NOT_FROZEN: Freeze = { frozen: false, reason: 'never frozen', since: '1970-01-01T00:00:00.000Z', by: 'autopilot' };
 
 export class OpsState {
@@ -47,6 +55,14 @@ export class OpsState {
   async holds(now: Date): Promise<Hold[]> {
     return (await this.store.list<Hold>('hold')).map((e) => e.value)
       .filter((h) => !h.releasedAt && Date.parse(h.until) > now.getTime());
+  }
+
+  async failovers(now: Date, windowMs: number): Promise<Failover[]> {
+    return (await this.store.list<Failover>('failover')).map((e) => e.value).filter((f) => now.getTime() - Date.parse(f.at) < windowMs);
+  }
+
+  async recordFailover(region: string, episode: string, now: Date): Promise<void> {
+    await this.store.create('failover', `${region}|${episode}`, { region, episode, at: now.toISOString() } satisfies Failover);
   }
 
   async addHold(hold: Hold): Promise<'created' | 'exists'> {

@@ -60,8 +60,12 @@ describe('what-if', () => {
 });
 
 describe('freeze, holds, operator evacuation, audit', () => {
+  let holdRegion = '';
   it('a hold keeps automation off a region: its jobs are not moved, and the audit says why', async () => {
-    const region = 'westus3';
+    // The region with the most jobs (placement spreads them; under load the spread varies).
+    const region = ['eastus2', 'swedencentral', 'westus3'].sort((x, y) => regionOfJobs(y).length - regionOfJobs(x).length)[0]!;
+    holdRegion = region;
+    expect(regionOfJobs(region).length).toBeGreaterThan(0);
     const held = await call('/api/ops/holds', { body: { scope: 'region', target: region, minutes: 30, reason: 'maintenance window' } });
     expect(held.status).toBe(201);
     const onHold = regionOfJobs(region).map((j) => j.jobId);
@@ -79,7 +83,9 @@ describe('freeze, holds, operator evacuation, audit', () => {
   });
 
   it('two regions impaired within minutes freeze the autopilot; an admin unfreezes and reconcile catches up', async () => {
-    const [a, b] = ['eastus2', 'swedencentral'];
+    await until('the held region recovered', async () => (await fleet()).regions.find((r: { region: string }) => r.region === holdRegion).health !== 'impaired' || undefined);
+    const [a, b] = ['eastus2', 'swedencentral', 'westus3'].filter((r) => r !== holdRegion).sort((x, y) => regionOfJobs(x).length - regionOfJobs(y).length);
+    if (!a || !b) throw new Error('need two regions');
     const inB = regionOfJobs(b).map((j) => j.jobId);
     stack.world.regionDown(a);
     await stack.serviceHealth([a], 'Active', 'FREEZE-A');
@@ -88,7 +94,7 @@ describe('freeze, holds, operator evacuation, audit', () => {
     expect(second.status).toBe(200);
     const view = await fleet();
     expect(view.freeze).toMatchObject({ frozen: true, by: 'autopilot' });
-    expect(view.freeze.reason).toMatch(/eastus2 and swedencentral impaired/);
+    expect(view.freeze.reason).toContain(`${[a, b].sort().join(' and ')} impaired`);
     await new Promise((r) => setTimeout(r, 1500));
     expect(stack.world.allJobs().filter((j) => inB.includes(j.jobId) && j.attempt > 2)).toEqual([]);
     // Unfreezing is for admins.
@@ -103,7 +109,7 @@ describe('freeze, holds, operator evacuation, audit', () => {
   });
 
   it('an operator evacuates and restores a region; the audit trail names them', async () => {
-    await until('regions healthy again', async () => (await fleet()).regions.every((r: { health: string }) => r.health === 'healthy') || undefined);
+    await until('regions healthy again', async () => (await fleet()).regions.every((r: { health: string }) => r.health === 'healthy') || undefined, 30_000);
     await until('all jobs running', () => running().length === JOBS || undefined);
     const region = running().map((j) => stack.world.clusters.get(j.clusterId)!.region).sort()[0]!;
     const moving = regionOfJobs(region).map((j) => j.jobId);
