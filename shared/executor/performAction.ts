@@ -1,4 +1,4 @@
-import { afterHoldDown, applyIncident, healthyRegion } from '../fleet/regionHealth.js';
+import { afterHoldDown, applyEvidence, applyIncident, healthyRegion } from '../fleet/regionHealth.js';
 import type { JobRecord } from '../fleet/types.js';
 import { messageIdOf, type JobMessage } from '../jobs/jobSpec.js';
 import type { Action } from '../planner/plan.js';
@@ -14,6 +14,13 @@ export async function performAction(action: Action, ports: Ports): Promise<strin
     case 'applyIncident': {
       const { value, changed } = await ports.state.mutateRegion(action.region, (cur) => {
         const outcome = applyIncident(cur ?? healthyRegion(action.region, now.toISOString()), action.signal, now);
+        return outcome.changed ? outcome.next : undefined;
+      });
+      return changed ? `${action.region} is ${value!.state}: ${value!.reason}` : `${action.region} unchanged`;
+    }
+    case 'applyEvidence': {
+      const { value, changed } = await ports.state.mutateRegion(action.region, (cur) => {
+        const outcome = applyEvidence(cur ?? healthyRegion(action.region, now.toISOString()), action.signal, action.source, now);
         return outcome.changed ? outcome.next : undefined;
       });
       return changed ? `${action.region} is ${value!.state}: ${value!.reason}` : `${action.region} unchanged`;

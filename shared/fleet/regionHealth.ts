@@ -1,11 +1,14 @@
 /**
- * Region health from Service Health incidents. Pure. The full state machine with quorum, suspect and
- * self-freeze arrives with the safety layer; this is the part a Service Health incident drives:
- * an active incident makes a region impaired, the last incident resolving makes it recovering, and a
- * recovering region is healthy again after the hold-down.
+ * The region health state machine (DESIGN §5), pure: healthy → suspect → impaired → recovering → healthy.
+ * - A Service Health incident is authoritative: active → impaired.
+ * - Weaker evidence (a managed cluster's Resource Health going unavailable) counts by source: one bad
+ *   source makes the region suspect (no new placements), two independent ones impair it (quorum).
+ * - When nothing bad is left, an impaired region is recovering, and healthy again only after the
+ *   hold-down; a suspect one is healthy at once (it never lost its work).
+ * Out-of-order deliveries resolve by event time, per incident and per source.
  */
-import type { RegionOutageSignal } from '../signals/types.js';
-import type { IncidentState, Policy, RegionHealth, RegionName } from './types.js';
+import type { RegionOutageSignal, ResourceHealthSignal } from '../signals/types.js';
+import type { EvidenceState, IncidentState, Policy, RegionHealth, RegionName } from './types.js';
 
 /** `since` of a region that has never changed state. */
 export const NO_TRANSITION = '1970-01-01T00:00:00.000Z';
@@ -33,17 +36,44 @@ export function applyIncident(current: RegionHealth, signal: RegionOutageSignal,
   }
   const incident: IncidentState = { stage: signal.stage, at: signal.observedAt, signalId: signal.id };
   const incidents = pruneIncidents({ ...current.incidents, [signal.trackingId]: incident });
+  return { changed: true, next: derive(current, incidents, current.evidence ?? {}, now) };
+}
+
+/**
+ * Applies a managed cluster's Resource Health to its region. `source` is the cluster: two nodes of one
+ * cluster are not independent, two clusters are.
+ */
+export function applyEvidence(current: RegionHealth, signal: ResourceHealthSignal, source: string, now: Date): IncidentOutcome {
+  const evidence = current.evidence ?? {};
+  const known = evidence[source];
+  const at = Date.parse(signal.observedAt);
+  const bad = signal.status === 'unavailable';
+  if (known && (Date.parse(known.at) > at || (Date.parse(known.at) === at && !known.bad && bad))) {
+    return { changed: false, why: `stale: ${source} already seen ${known.bad ? 'unavailable' : 'available'} at ${known.at}` };
+  }
+  if (known && known.signalId === signal.id) return { changed: false, why: `duplicate: ${signal.id} already applied` };
+  if (!known && !bad) return { changed: false, why: `${source} is ${signal.status}: nothing to clear` };
+  const next: Record<string, EvidenceState> = { ...evidence, [source]: { bad, at: signal.observedAt, signalId: signal.id, detail: `${source.split('/').pop()} ${signal.status}${signal.reason ? ` (${signal.reason})` : ''}` } };
+  return { changed: true, next: derive(current, current.incidents, next, now) };
+}
+
+/** The state that incidents and evidence imply, keeping `since` when the state does not change. */
+function derive(current: RegionHealth, incidents: Readonly<Record<string, IncidentState>>, evidence: Readonly<Record<string, EvidenceState>>, now: Date): RegionHealth {
   const active = Object.entries(incidents).filter(([, i]) => i.stage === 'active').map(([id]) => id);
-  const nowIso = now.toISOString();
-  if (active.length > 0) {
-    const reason = `Service Health incident ${active.join(', ')} active`;
-    if (current.state === 'impaired') return { changed: true, next: { ...current, incidents, reason } };
-    return { changed: true, next: { ...current, state: 'impaired', since: nowIso, reason, incidents } };
+  const bad = Object.values(evidence).filter((e) => e.bad);
+  const base = { ...current, incidents, ...(Object.keys(evidence).length ? { evidence } : {}) };
+  const to = (state: RegionHealth['state'], reason: string): RegionHealth =>
+    state === current.state ? { ...base, reason } : { ...base, state, since: now.toISOString(), reason };
+  if (active.length > 0) return to('impaired', `Service Health incident ${active.join(', ')} active`);
+  if (bad.length >= 2) return to('impaired', `${bad.length} independent signals: ${bad.map((e) => e.detail).join('; ')}`);
+  if (bad.length === 1) {
+    // An impaired region with one source still bad stays impaired: it does not get work back half-way.
+    if (current.state === 'impaired') return { ...base, reason: `still ${bad[0]!.detail}` };
+    return to('suspect', `one signal: ${bad[0]!.detail}; no new placements until it clears or a second confirms`);
   }
-  if (current.state === 'impaired') {
-    return { changed: true, next: { ...current, state: 'recovering', since: nowIso, reason: `incident ${signal.trackingId} resolved; holding down`, incidents } };
-  }
-  return { changed: true, next: { ...current, incidents } };
+  if (current.state === 'impaired') return to('recovering', 'nothing bad left; holding down');
+  if (current.state === 'suspect') return to('healthy', 'the suspect signal cleared');
+  return { ...base, reason: current.reason };
 }
 
 /** A recovering region that has held down long enough is healthy again. */

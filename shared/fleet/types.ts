@@ -83,6 +83,14 @@ export interface IncidentState {
   readonly signalId: string;
 }
 
+export interface EvidenceState {
+  readonly bad: boolean;
+  /** Event time of the newest signal from this source: older deliveries are stale. */
+  readonly at: string;
+  readonly signalId: string;
+  readonly detail: string;
+}
+
 export interface RegionHealth {
   readonly region: RegionName;
   readonly state: RegionHealthState;
@@ -91,6 +99,11 @@ export interface RegionHealth {
   readonly reason: string;
   /** Service Health incidents by tracking id. */
   readonly incidents: Readonly<Record<string, IncidentState>>;
+  /**
+   * Weaker evidence by source (a managed cluster's Resource Health): one bad source makes the region
+   * suspect, two independent ones impair it. Cleared by the source's own all-clear.
+   */
+  readonly evidence?: Readonly<Record<string, EvidenceState>>;
 }
 
 export type JobState = 'queued' | 'waiting' | 'running' | 'requeued' | 'succeeded' | 'failed' | 'stopped' | 'rejected';

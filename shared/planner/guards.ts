@@ -54,6 +54,7 @@ function lastHealthyRegionGuard(plan: Plan, snapshot: FleetSnapshot): (action: A
   const health = new Map(snapshot.health);
   for (const a of plan.actions) {
     if (a.kind === 'applyIncident' && a.signal.stage === 'active') health.set(a.region, { ...(health.get(a.region) ?? { region: a.region, since: '', reason: '', incidents: {} }), state: 'impaired' });
+    if (a.kind === 'applyEvidence' && a.signal.status === 'unavailable') health.set(a.region, { ...(health.get(a.region) ?? { region: a.region, since: '', reason: '', incidents: {} }), state: 'impaired' });
   }
   return (action) => {
     const from = movesOutOf(action);

@@ -1,13 +1,18 @@
 /** Plans are data: what to do, in order, and why. Every action carries a deterministic key. */
 import type { RegionName } from '../fleet/types.js';
 import type { ResizeDecision } from '../capacity/planCapacity.js';
-import type { RegionOutageSignal } from '../signals/types.js';
+import type { RegionOutageSignal, ResourceHealthSignal } from '../signals/types.js';
 
 export type Action =
   | {
       /** Apply a Service Health incident update to a region (re-applied to fresh state at execution). */
       readonly kind: 'applyIncident'; readonly key: string; readonly region: RegionName;
       readonly signal: RegionOutageSignal; readonly reason: string;
+    }
+  | {
+      /** Apply weaker evidence (a managed cluster's Resource Health) to its region (re-applied to fresh state). */
+      readonly kind: 'applyEvidence'; readonly key: string; readonly region: RegionName; readonly source: string;
+      readonly signal: ResourceHealthSignal; readonly reason: string;
     }
   | {
       /** A recovering region that has held down long enough becomes healthy. */

@@ -2,6 +2,7 @@
 import type { QuotaPressureSignal, Signal } from '../signals/types.js';
 import { subscriptionOf } from '../capacity/planCapacity.js';
 import type { Plan } from './plan.js';
+import { planClusterHealth } from './planClusterHealth.js';
 import { planRegionOutage } from './planRegionOutage.js';
 import type { FleetSnapshot } from './snapshot.js';
 
@@ -9,6 +10,8 @@ export function planForSignal(snapshot: FleetSnapshot, signal: Signal, now: Date
   switch (signal.kind) {
     case 'regionOutage':
       return planRegionOutage(snapshot, signal, now);
+    case 'resourceHealth':
+      return planClusterHealth(snapshot, signal, now);
     case 'quotaPressure':
       return planQuotaPressure(snapshot, signal);
     case 'ignored':

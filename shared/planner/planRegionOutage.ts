@@ -5,8 +5,8 @@
 import { applyIncident, healthyRegion } from '../fleet/regionHealth.js';
 import type { RegionHealth } from '../fleet/types.js';
 import type { RegionOutageSignal } from '../signals/types.js';
+import { afterHealthChange } from './afterHealthChange.js';
 import type { Action, Plan } from './plan.js';
-import { planEvacuation } from './planEvacuation.js';
 import type { FleetSnapshot } from './snapshot.js';
 
 export function planRegionOutage(snapshot: FleetSnapshot, signal: RegionOutageSignal, now: Date): Plan {
@@ -30,14 +30,6 @@ export function planRegionOutage(snapshot: FleetSnapshot, signal: RegionOutageSi
     actions.push({ kind: 'applyIncident', key: `incident:${region}:${signal.id}`, region, signal, reason });
     reasons.push(reason);
   }
-  // Two or more regions impaired within the window: more likely our view is broken than the world.
-  const window = snapshot.policy.selfFreezeWindowMs;
-  const recentlyImpaired = [...health.values()].filter((h) => h.state === 'impaired' && now.getTime() - Date.parse(h.since) <= window).map((h) => h.region);
-  if (recentlyImpaired.length >= 2 && !snapshot.ops?.freeze.frozen) {
-    const reason = `${recentlyImpaired.sort().join(' and ')} impaired within ${Math.round(window / 60_000)} min: freezing all automatic action until an operator unfreezes`;
-    actions.push({ kind: 'freeze', key: `freeze:${signal.id}`, reason });
-    reasons.push(reason);
-  }
-  const evacuation = planEvacuation({ ...snapshot, health }, `Service Health incident ${signal.trackingId}`);
-  return { trigger: [signal.id], actions: [...actions, ...evacuation.actions], reasons: [...reasons, ...evacuation.reasons] };
+  const after = afterHealthChange(snapshot, health, now, signal.id, `Service Health incident ${signal.trackingId}`);
+  return { trigger: [signal.id], actions: [...actions, ...after.actions], reasons: [...reasons, ...after.reasons] };
 }

@@ -3,7 +3,7 @@
  * effects the previous ones would have had on region health, the freeze and the jobs. Pure; nothing is
  * executed. The same planner and guards as the real path, so the answer is what would really happen.
  */
-import { applyIncident, healthyRegion } from '../fleet/regionHealth.js';
+import { applyEvidence, applyIncident, healthyRegion } from '../fleet/regionHealth.js';
 import type { JobRecord, RegionHealth } from '../fleet/types.js';
 import type { Signal } from '../signals/types.js';
 import { applyGuards } from './guards.js';
@@ -35,6 +35,9 @@ function afterPlan(snapshot: FleetSnapshot, plan: Plan, now: Date): FleetSnapsho
   for (const action of plan.actions) {
     if (action.kind === 'applyIncident') {
       const outcome = applyIncident(health.get(action.region) ?? healthyRegion(action.region, now.toISOString()), action.signal, now);
+      if (outcome.changed) health.set(action.region, outcome.next);
+    } else if (action.kind === 'applyEvidence') {
+      const outcome = applyEvidence(health.get(action.region) ?? healthyRegion(action.region, now.toISOString()), action.signal, action.source, now);
       if (outcome.changed) health.set(action.region, outcome.next);
     } else if (action.kind === 'freeze') {
       ops = { freeze: { frozen: true, reason: action.reason, since: now.toISOString(), by: 'autopilot' }, holds: ops?.holds ?? [] };
