@@ -48,6 +48,7 @@ export async function start(): Promise<void> {
 Where to look (function key for this run: ${stack.functionKey}):
   curl -s -H 'x-functions-key: ${stack.functionKey}' ${stack.hostUrl}/api/fleet
   curl -s -H 'x-functions-key: ${stack.functionKey}' ${stack.hostUrl}/api/jobs/demo-job-001
+  curl -s -H 'x-functions-key: ${stack.functionKey}' '${stack.hostUrl}/api/actions?limit=20'     (the audit trail: every decision and why)
   full structured log: ${logPath}
 Demo: a job every ${SUBMIT_EVERY_MS / 1000} s; ${OUTAGE_REGION} goes down at +${OUTAGE_AFTER_MS / 1000} s and comes back ${RECOVER_AFTER_MS / 1000} s later. Ctrl-C stops everything.
 `);
