@@ -15,6 +15,8 @@
  * name), and the convention is used only when it is unambiguous (exactly one `_` between `MC_` and the
  * region, and a name short enough not to have been cut). Otherwise `clusterId` stays undefined.
  */
+import { norm } from './read.js';
+import type { ResourceHealthSignal } from './types.js';
 import type { FleetIndex, FleetIndexCluster } from './fleetIndex.js';
 
 export interface AksResourceRef {
@@ -255,4 +257,14 @@ function compact(ref: { clusterId?: string; pool?: string; node?: string; region
   if (ref.node !== undefined) out.node = ref.node;
   if (ref.region !== undefined) out.region = ref.region;
   return out;
+}
+
+/** Azure's availability states (any casing) as the signal's status; anything else is 'unknown'. */
+export function healthStatus(s: string | undefined): ResourceHealthSignal['status'] {
+  switch (s === undefined ? '' : norm(s)) {
+    case 'available': return 'available';
+    case 'unavailable': return 'unavailable';
+    case 'degraded': return 'degraded';
+    default: return 'unknown';
+  }
 }

@@ -4,6 +4,7 @@
  * runs, nothing exceeds quota, and the full region's pools are left alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until as waitUntil } from '../support/until.js';
 import { DEMO_POOL, DEMO_SUBSCRIPTION } from '../../local/demoFleet.js';
 import { startStack, type Stack } from '../../local/stack.js';
 
@@ -11,15 +12,7 @@ let stack: Stack;
 let started = 0;
 const FULL = 'eastus2';
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 45_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 45_000) => waitUntil(what, probe, timeoutMs);
 const gpusOf = (region: string) => stack.arm.pools().filter((p) => p.region === region).reduce((n, p) => n + p.count, 0);
 const familyUsage = (region: string) => stack.arm.usage(DEMO_SUBSCRIPTION, region).find((u) => u.name.toLowerCase() === DEMO_POOL.family.toLowerCase())!;
 

@@ -3,20 +3,12 @@
  * evacuate/restore, the audit trail, and Entra app-role authorisation of every operator route.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../support/until.js';
 import { startStack, type Stack } from '../../local/stack.js';
 
 let stack: Stack;
 const JOBS = 6;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 const running = () => stack.world.allJobs().filter((j) => j.status === 'RUNNING' && !stack.world.isDown(stack.world.clusters.get(j.clusterId)!.region));
 const regionOfJobs = (region: string) => running().filter((j) => stack.world.clusters.get(j.clusterId)!.region === region);
 const fleet = async () => (await stack.api('/api/fleet')).body;

@@ -3,21 +3,13 @@
  * face with the real SDK, Ray Jobs faces, and the app's own function definitions.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../support/until.js';
 import { regionOutageDrill, regionRecovery, type OutageResult } from '../../local/outageDrill.js';
 import { startStack, type Stack } from '../../local/stack.js';
 
 let stack: Stack;
 const JOBS = 8;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const runningInWorld = () => stack.world.allJobs().filter((j) => j.status === 'RUNNING');
 const jobSends = () => stack.serviceBus.ops.filter((o) => o.startsWith('send:jobs:')).length;

@@ -15,13 +15,12 @@
  * when that is unambiguous.
  */
 import { SignalParseError, type ResourceHealthSignal } from '../types.js';
-import { mapAksResource } from '../aksResources.js';
+import { healthStatus, mapAksResource } from '../aksResources.js';
 import type { FleetIndex } from '../fleetIndex.js';
-import { field, jsonOrValue, norm, requireRecord, str } from '../read.js';
+import { field, jsonOrValue, requireRecord, str } from '../read.js';
 import { firstTime } from '../time.js';
 import type { AlertEnvelope } from './envelope.js';
 
-type HealthStatus = ResourceHealthSignal['status'];
 
 export function parseResourceHealth(env: AlertEnvelope, fleet?: FleetIndex): ResourceHealthSignal {
   const ctxPath = env.contextPath;
@@ -70,18 +69,6 @@ export function parseResourceHealth(env: AlertEnvelope, fleet?: FleetIndex): Res
   };
 }
 
-function healthStatus(s: string | undefined): HealthStatus {
-  switch (s === undefined ? '' : norm(s)) {
-    case 'available':
-      return 'available';
-    case 'unavailable':
-      return 'unavailable';
-    case 'degraded':
-      return 'degraded';
-    default:
-      return 'unknown';
-  }
-}
 
 /** "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/virtualMachines/vm" → "Microsoft.Compute/virtualMachines". */
 export function resourceTypeOf(resourceId: string): string | undefined {

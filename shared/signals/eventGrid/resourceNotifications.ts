@@ -16,12 +16,11 @@
 import type { ClusterLifecycleSignal, IgnoredSignal, ResourceHealthSignal } from '../types.js';
 import { clip, field, isRecord, norm, str, type JsonRecord } from '../read.js';
 import { toIsoTime } from '../time.js';
-import { armResourceType, clusterIdFromTopic, mapAksResource } from '../aksResources.js';
+import { armResourceType, clusterIdFromTopic, healthStatus, mapAksResource } from '../aksResources.js';
 import type { FleetIndex } from '../fleetIndex.js';
 import { annotationStatus } from './annotations.js';
 import { at, base, ignored, type EventEnvelope } from './envelope.js';
 
-type HealthStatus = ResourceHealthSignal['status'];
 const MAX_DETAIL = 1000;
 
 interface ArnParts {
@@ -56,18 +55,6 @@ function baseResource(id: string | undefined): string | undefined {
   return i > 0 ? id.slice(0, i) : id;
 }
 
-function healthStatus(s: string | undefined): HealthStatus {
-  switch (s === undefined ? '' : norm(s)) {
-    case 'available':
-      return 'available';
-    case 'unavailable':
-      return 'unavailable';
-    case 'degraded':
-      return 'degraded';
-    default:
-      return 'unknown';
-  }
-}
 
 /** The health event's target and the AKS fields for it, or the reason it has none. */
 function healthTarget(
