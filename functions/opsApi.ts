@@ -5,7 +5,7 @@
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { auditView } from '../shared/autopilot/auditView.js';
-import { operatorFreeze, operatorHold, operatorRegion } from '../shared/autopilot/operator.js';
+import { operatorDecide, operatorFreeze, operatorHold, operatorRegion } from '../shared/autopilot/operator.js';
 import { authorize, type FleetRole } from '../shared/http/authorization.js';
 import { requireEntra } from '../shared/http/requireEntra.js';
 import { problem, readJson } from '../shared/http/responses.js';
@@ -20,7 +20,7 @@ function route(role: FleetRole, handler: (ctx: { request: HttpRequest; body: Rec
     const auth = authorize(request.headers, role, { requireEntra: requireEntra() });
     if (!auth.ok) return problem(auth.status, auth.error);
     let body: Record<string, unknown> = {};
-    if (request.method === 'POST') {
+    if (request.method === 'POST' && request.headers.get('content-length') !== '0') {
       const read = await readJson(request, MAX_BODY);
       if (!read.ok) return read.response;
       if (!read.body || typeof read.body !== 'object' || Array.isArray(read.body)) return problem(400, 'body must be a JSON object', 'body');
@@ -66,6 +66,14 @@ const region = (stage: 'active' | 'resolved') => route('Fleet.Operator', async (
   return { status: 200, jsonBody: { reasons: outcome.plan.reasons, actions: outcome.results } };
 });
 
+const listApprovals = route('Fleet.Reader', async ({ ports }) => ({ status: 200, jsonBody: { approvals: await ports.state.ops.approvals() } }));
+
+const decide = (decision: 'approved' | 'rejected') => route('Fleet.Operator', async ({ request, by, ports }) => {
+  const outcome = await operatorDecide(request.params.id ?? '', decision, by, ports);
+  if ('error' in outcome) return problem(outcome.status, outcome.error, 'id');
+  return { status: 200, jsonBody: { status: decision, actions: outcome.results } };
+});
+
 const actions = route('Fleet.Reader', async ({ request, ports }) => {
   const q = request.query;
   const limit = q.get('limit');
@@ -83,4 +91,7 @@ app.http('opsAddHold', { route: 'ops/holds', methods: ['POST'], authLevel: 'func
 app.http('opsReleaseHold', { route: 'ops/holds/{id}', methods: ['DELETE'], authLevel: 'function', handler: releaseHold });
 app.http('opsEvacuateRegion', { route: 'ops/regions/{region}/evacuate', methods: ['POST'], authLevel: 'function', handler: region('active') });
 app.http('opsRestoreRegion', { route: 'ops/regions/{region}/restore', methods: ['POST'], authLevel: 'function', handler: region('resolved') });
+app.http('opsListApprovals', { route: 'ops/approvals', methods: ['GET'], authLevel: 'function', handler: listApprovals });
+app.http('opsApprove', { route: 'ops/approvals/{id}/approve', methods: ['POST'], authLevel: 'function', handler: decide('approved') });
+app.http('opsReject', { route: 'ops/approvals/{id}/reject', methods: ['POST'], authLevel: 'function', handler: decide('rejected') });
 app.http('getActions', { route: 'actions', methods: ['GET'], authLevel: 'function', handler: actions });

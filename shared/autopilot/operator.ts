@@ -57,3 +57,15 @@ export async function operatorHold(request: HoldRequest, by: string, ports: Port
   await ports.state.ops.addHold(hold);
   return { hold };
 }
+
+/** An operator approves (the stored moves run now, as that operator's decision) or rejects a pending approval. */
+export async function operatorDecide(id: string, decision: 'approved' | 'rejected', by: string, ports: Ports): Promise<{ results: readonly ActionResult[] } | { error: string; status: 404 | 409 }> {
+  const current = await ports.state.ops.approval(id);
+  if (!current) return { error: `no approval ${id}`, status: 404 };
+  const decided = await ports.state.ops.decide(id, decision, by, ports.clock.now());
+  if (!decided) return { error: `approval ${id} is already ${current.status}`, status: 409 };
+  if (decision === 'rejected') return { results: [] };
+  // The moves re-check their conditions as they run (region still impaired, job still where it was).
+  const plan: Plan = { trigger: [id], actions: decided.actions as Plan['actions'], reasons: [`${by} approved: ${decided.reason}`], requestedBy: by };
+  return { results: await execute(plan, ports) };
+}

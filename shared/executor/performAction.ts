@@ -56,6 +56,13 @@ export async function performAction(action: Action, ports: Ports): Promise<strin
       return resend(action, ports, now);
     case 'resizePool':
       return resizePool(action.decision, ports);
+    case 'requestApproval': {
+      const created = await ports.state.ops.requestApproval({
+        id: action.approvalId, status: 'pending', actions: action.actions, gpus: action.gpus, reason: action.reason,
+        trigger: [action.key], requestedAt: now.toISOString(),
+      });
+      return created === 'created' ? `awaiting approval ${action.approvalId} (${action.gpus} GPUs)` : `approval ${action.approvalId} already requested`;
+    }
     case 'freeze': {
       const changed = await ports.state.ops.setFrozen(true, action.reason, 'autopilot', now);
       return changed ? `frozen: ${action.reason}` : 'already frozen';

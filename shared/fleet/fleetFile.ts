@@ -40,6 +40,7 @@ const policySchema = z.object({
   maxWaits: z.number().int().min(1).optional(),
   selfFreezeWindowSeconds: z.number().min(0).optional(),
   failoverWindowSeconds: z.number().min(0).optional(),
+  approvalAboveGpus: z.number().int().min(0).optional(),
 }).strict();
 
 const fleetSchema = z.object({
@@ -88,6 +89,7 @@ export function parseFleetFile(text: string, source = 'fleet file'): FleetSpec {
     maxWaits: p.maxWaits ?? DEFAULT_POLICY.maxWaits,
     selfFreezeWindowMs: p.selfFreezeWindowSeconds !== undefined ? p.selfFreezeWindowSeconds * 1000 : DEFAULT_POLICY.selfFreezeWindowMs,
     failoverWindowMs: p.failoverWindowSeconds !== undefined ? p.failoverWindowSeconds * 1000 : DEFAULT_POLICY.failoverWindowMs,
+    approvalAboveGpus: p.approvalAboveGpus ?? DEFAULT_POLICY.approvalAboveGpus,
   };
   return { regions: Object.keys(result.data.regions), clusters, policy, catalogue: fleetPools.catalogue };
 }

@@ -57,6 +57,11 @@ export interface Policy {
   readonly selfFreezeWindowMs: number;
   /** One automatic failover per region per this window: a flapping region does not make jobs ping-pong. */
   readonly failoverWindowMs: number;
+  /**
+   * An automatic plan that would move more GPUs than this waits for an operator's approval (preview →
+   * approve → execute). 0: no approvals needed.
+   */
+  readonly approvalAboveGpus: number;
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -72,6 +77,7 @@ export const DEFAULT_POLICY: Policy = {
   maxWaits: 30,
   selfFreezeWindowMs: 5 * 60_000,
   failoverWindowMs: 30 * 60_000,
+  approvalAboveGpus: 0,
 };
 
 export type RegionHealthState = 'healthy' | 'suspect' | 'impaired' | 'recovering';

@@ -5,6 +5,7 @@
  * finished jobs, freed GPUs, quota reads) always runs. Held-back actions are not lost: reconcile plans
  * them again from observed state once the freeze or hold is gone. Operator requests bypass both.
  */
+import { createHash } from 'node:crypto';
 import { holdOn, type Hold } from '../state/opsState.js';
 import type { Action, Plan } from './plan.js';
 import type { FleetSnapshot } from './snapshot.js';
@@ -25,8 +26,30 @@ export function applyGuards(plan: Plan, snapshot: FleetSnapshot, now: Date): Pla
     if (why) withheld.push({ key: action.key, kind: action.kind, why });
     else keep.push(action);
   }
+  const approved = needsApproval({ ...plan, actions: keep }, snapshot);
+  const actions = approved ? [...keep.filter((a) => !MOVES.has(a.kind)), approved.request] : keep;
+  if (approved) withheld.push(...approved.moved.map((a) => ({ key: a.key, kind: a.kind, why: `awaiting approval ${approved.request.approvalId}` })));
   if (withheld.length === (plan.withheld?.length ?? 0)) return plan;
-  return { ...plan, actions: keep, withheld, reasons: [...plan.reasons, ...withheld.slice(plan.withheld?.length ?? 0).map((w) => `withheld ${w.key}: ${w.why}`)] };
+  return { ...plan, actions, withheld, reasons: [...plan.reasons, ...withheld.slice(plan.withheld?.length ?? 0).map((w) => `withheld ${w.key}: ${w.why}`)] };
+}
+
+const MOVES = new Set<Action['kind']>(['stopRayJob', 'requeueJob']);
+
+/**
+ * Preview → approve → execute: an automatic plan that would move more GPUs than the policy allows
+ * without a person waits for one. The id is derived from the moves, so planning the same moves again
+ * (reconcile, every pass) asks once.
+ */
+function needsApproval(plan: Plan, snapshot: FleetSnapshot): { request: Extract<Action, { kind: 'requestApproval' }>; moved: Action[] } | undefined {
+  const threshold = snapshot.policy.approvalAboveGpus;
+  if (!threshold) return undefined;
+  const moved = plan.actions.filter((a) => MOVES.has(a.kind));
+  const gpus = moved.filter((a) => a.kind === 'requeueJob')
+    .reduce((n, a) => n + (snapshot.jobs.find((j) => j.jobId === (a as { jobId: string }).jobId)?.spec.gpus ?? 0), 0);
+  if (gpus <= threshold) return undefined;
+  const approvalId = `approval-${createHash('sha256').update(moved.map((a) => a.key).sort().join('\n')).digest('hex').slice(0, 16)}`;
+  const reason = `moving ${gpus} GPUs of work is above the ${threshold}-GPU limit for automatic moves: waiting for an operator to approve ${approvalId}`;
+  return { moved, request: { kind: 'requestApproval', key: `request:${approvalId}`, approvalId, gpus, actions: moved, reason } };
 }
 
 function heldBy(action: Action, snapshot: FleetSnapshot, holds: readonly Hold[]): string | undefined {

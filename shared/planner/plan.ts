@@ -47,6 +47,11 @@ export type Action =
       readonly kind: 'refreshQuota'; readonly key: string; readonly subscriptionId: string; readonly region: RegionName; readonly reason: string;
     }
   | {
+      /** Hold a large move for an operator: the actions wait, with their reasons, under a deterministic id. */
+      readonly kind: 'requestApproval'; readonly key: string; readonly approvalId: string; readonly gpus: number;
+      readonly actions: readonly Action[]; readonly reason: string;
+    }
+  | {
       /** Stop all automatic action until an operator unfreezes: the autopilot's own view may be broken. */
       readonly kind: 'freeze'; readonly key: string; readonly reason: string;
     }

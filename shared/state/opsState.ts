@@ -35,6 +35,19 @@ export interface Failover {
   readonly at: string;
 }
 
+export interface Approval {
+  readonly id: string;
+  readonly status: 'pending' | 'approved' | 'rejected';
+  /** The plan's actions as planned (JSON): they re-check their conditions when they run. */
+  readonly actions: readonly unknown[];
+  readonly gpus: number;
+  readonly reason: string;
+  readonly trigger: readonly string[];
+  readonly requestedAt: string;
+  readonly decidedBy?: string;
+  readonly decidedAt?: string;
+}
+
 export const NOT_FROZEN: Freeze = { frozen: false, reason: 'never frozen', since: '1970-01-01T00:00:00.000Z', by: 'autopilot' };
 
 export class OpsState {
@@ -63,6 +76,26 @@ export class OpsState {
 
   async recordFailover(region: string, episode: string, now: Date): Promise<void> {
     await this.store.create('failover', `${region}|${episode}`, { region, episode, at: now.toISOString() } satisfies Failover);
+  }
+
+  async approvals(): Promise<Approval[]> {
+    return (await this.store.list<Approval>('approval')).map((e) => e.value).sort((a, b) => b.requestedAt.localeCompare(a.requestedAt));
+  }
+
+  async approval(id: string): Promise<Approval | undefined> {
+    return (await this.store.get<Approval>('approval', id))?.value;
+  }
+
+  /** Create-once by id: the same moves planned again (reconcile) ask once. */
+  async requestApproval(approval: Approval): Promise<'created' | 'exists'> {
+    return this.store.create('approval', approval.id, approval);
+  }
+
+  /** pending → approved/rejected, once. Returns the approval as decided, or undefined if it was not pending. */
+  async decide(id: string, status: 'approved' | 'rejected', by: string, now: Date): Promise<Approval | undefined> {
+    const { changed, value } = await mutate<Approval>(this.store, 'approval', id, (cur) =>
+      cur && cur.status === 'pending' ? { ...cur, status, decidedBy: by, decidedAt: now.toISOString() } : undefined);
+    return changed ? value : undefined;
   }
 
   async addHold(hold: Hold): Promise<'created' | 'exists'> {

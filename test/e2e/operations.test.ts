@@ -127,6 +127,9 @@ describe('authorisation of operator routes', () => {
     { path: '/api/ops/freeze', method: 'POST', body: { reason: 'probe' }, role: 'Fleet.Operator' },
     { path: '/api/ops/holds', method: 'POST', body: { scope: 'region', target: 'eastus2', minutes: 1, reason: 'probe' }, role: 'Fleet.Operator' },
     { path: '/api/ops/regions/nowhere/evacuate', method: 'POST', body: { reason: 'probe' }, role: 'Fleet.Operator' },
+    { path: '/api/ops/approvals', method: 'GET', role: 'Fleet.Reader' },
+    { path: '/api/ops/approvals/approval-nope/approve', method: 'POST', body: {}, role: 'Fleet.Operator' },
+    { path: '/api/ops/approvals/approval-nope/reject', method: 'POST', body: {}, role: 'Fleet.Operator' },
     { path: '/api/ops/unfreeze', method: 'POST', body: { reason: 'probe' }, role: 'Fleet.Admin' },
   ];
   const order = ['Fleet.Reader', 'Fleet.Operator', 'Fleet.Admin'];
