@@ -69,6 +69,11 @@ const region = (stage: 'active' | 'resolved') => route('Fleet.Operator', async (
 const listApprovals = route('Fleet.Reader', async ({ ports }) => ({ status: 200, jsonBody: { approvals: await ports.state.ops.approvals() } }));
 
 const decide = (decision: 'approved' | 'rejected') => route('Fleet.Operator', async ({ request, by, ports }) => {
+  // Approved moves run as a person's decision, past the freeze: while frozen that is an admin's call.
+  if (decision === 'approved' && (await ports.state.ops.freeze()).frozen) {
+    const admin = authorize(request.headers, 'Fleet.Admin', { requireEntra: requireEntra() });
+    if (!admin.ok) return problem(admin.status, `the autopilot is frozen: approving needs Fleet.Admin; ${admin.error}`);
+  }
   const outcome = await operatorDecide(request.params.id ?? '', decision, by, ports);
   if ('error' in outcome) return problem(outcome.status, outcome.error, 'id');
   return { status: 200, jsonBody: { status: decision, actions: outcome.results } };

@@ -69,6 +69,8 @@ function derive(current: RegionHealth, incidents: Readonly<Record<string, Incide
   if (bad.length === 1) {
     // An impaired region with one source still bad stays impaired: it does not get work back half-way.
     if (current.state === 'impaired') return { ...base, reason: `still ${bad[0]!.detail}` };
+    // A recovering region keeps its hold-down: a blip must not let it skip straight back to healthy.
+    if (current.state === 'recovering') return { ...base, reason: `holding down; ${bad[0]!.detail}` };
     return to('suspect', `one signal: ${bad[0]!.detail}; no new placements until it clears or a second confirms`);
   }
   if (current.state === 'impaired') return to('recovering', 'nothing bad left; holding down');

@@ -6,6 +6,7 @@
  * them again from observed state once the freeze or hold is gone. Operator requests bypass both.
  */
 import { createHash } from 'node:crypto';
+import { acceptsWork } from '../fleet/regionHealth.js';
 import { holdOn, type Hold } from '../state/opsState.js';
 import type { Action, Plan } from './plan.js';
 import type { FleetSnapshot } from './snapshot.js';
@@ -26,9 +27,9 @@ export function applyGuards(plan: Plan, snapshot: FleetSnapshot, now: Date): Pla
     if (why) withheld.push({ key: action.key, kind: action.kind, why });
     else keep.push(action);
   }
-  const approved = needsApproval({ ...plan, actions: keep }, snapshot);
-  const actions = approved ? [...keep.filter((a) => !MOVES.has(a.kind)), approved.request] : keep;
-  if (approved) withheld.push(...approved.moved.map((a) => ({ key: a.key, kind: a.kind, why: `awaiting approval ${approved.request.approvalId}` })));
+  const approval = needsApproval({ ...plan, actions: keep }, snapshot);
+  const actions = approval ? [...keep.filter((a) => !MOVES.has(a.kind)), ...(approval.request ? [approval.request] : [])] : keep;
+  if (approval) withheld.push(...approval.moved.map((a) => ({ key: a.key, kind: a.kind, why: approval.why })));
   if (withheld.length === (plan.withheld?.length ?? 0)) return plan;
   return { ...plan, actions, withheld, reasons: [...plan.reasons, ...withheld.slice(plan.withheld?.length ?? 0).map((w) => `withheld ${w.key}: ${w.why}`)] };
 }
@@ -40,16 +41,26 @@ const MOVES = new Set<Action['kind']>(['stopRayJob', 'requeueJob']);
  * without a person waits for one. The id is derived from the moves, so planning the same moves again
  * (reconcile, every pass) asks once.
  */
-function needsApproval(plan: Plan, snapshot: FleetSnapshot): { request: Extract<Action, { kind: 'requestApproval' }>; moved: Action[] } | undefined {
+function needsApproval(plan: Plan, snapshot: FleetSnapshot): { request?: Extract<Action, { kind: 'requestApproval' }>; moved: Action[]; why: string } | undefined {
   const threshold = snapshot.policy.approvalAboveGpus;
   if (!threshold) return undefined;
   const moved = plan.actions.filter((a) => MOVES.has(a.kind));
   const gpus = moved.filter((a) => a.kind === 'requeueJob')
     .reduce((n, a) => n + (snapshot.jobs.find((j) => j.jobId === (a as { jobId: string }).jobId)?.spec.gpus ?? 0), 0);
   if (gpus <= threshold) return undefined;
-  const approvalId = `approval-${createHash('sha256').update(moved.map((a) => a.key).sort().join('\n')).digest('hex').slice(0, 16)}`;
-  const reason = `moving ${gpus} GPUs of work is above the ${threshold}-GPU limit for automatic moves: waiting for an operator to approve ${approvalId}`;
-  return { moved, request: { kind: 'requestApproval', key: `request:${approvalId}`, approvalId, gpus, actions: moved, reason } };
+  // The approval belongs to these moves in this impairment episode: a later episode asks again.
+  const regions = [...new Set(moved.map(movesOutOf).filter((r): r is string => !!r))].sort();
+  const unrecorded = regions.filter((r) => snapshot.health.get(r)?.state !== 'impaired');
+  if (unrecorded.length) return { moved, why: `awaiting approval: requested on the next reconcile pass, once ${unrecorded.join(', ')} is recorded impaired` };
+  const episodes = regions.map((r) => `${r}@${snapshot.health.get(r)!.since}`);
+  const approvalId = `approval-${createHash('sha256').update([...moved.map((a) => a.key).sort(), ...episodes].join('\n')).digest('hex').slice(0, 16)}`;
+  const known = snapshot.ops?.approvals?.find((a) => a.id === approvalId);
+  if (known?.status === 'approved') return undefined; // a person said yes: these moves may run
+  const reason = `moving ${gpus} GPUs of work is above the ${threshold}-GPU limit for automatic moves: ${known?.status === 'rejected' ? `rejected by ${known.decidedBy}` : `waiting for an operator to approve ${approvalId}`}`;
+  return {
+    moved, why: known?.status === 'rejected' ? `rejected (${approvalId})` : `awaiting approval ${approvalId}`,
+    ...(known ? {} : { request: { kind: 'requestApproval', key: `request:${approvalId}`, approvalId, gpus, actions: moved, reason } }),
+  };
 }
 
 function heldBy(action: Action, snapshot: FleetSnapshot, holds: readonly Hold[]): string | undefined {
@@ -70,8 +81,8 @@ const movesOutOf = (action: Action): string | undefined =>
   action.kind === 'requeueJob' ? action.fromRegion : action.kind === 'stopRayJob' && action.onlyIfImpaired ? action.onlyIfImpaired : undefined;
 
 /**
- * Never drain the last healthy region: if moving work out of a region would leave no region that takes
- * work, the work stays (there is nowhere better to go, and our view may be what is wrong).
+ * Never drain the last healthy region: if no other region takes work (healthy), the work stays: there is
+ * nowhere to put it, and our view may be what is wrong.
  */
 function lastHealthyRegionGuard(plan: Plan, snapshot: FleetSnapshot): (action: Action) => string | undefined {
   const health = new Map(snapshot.health);
@@ -82,8 +93,8 @@ function lastHealthyRegionGuard(plan: Plan, snapshot: FleetSnapshot): (action: A
   return (action) => {
     const from = movesOutOf(action);
     if (!from) return undefined;
-    const elsewhere = snapshot.regions.filter((r) => r !== from && (health.get(r)?.state ?? 'healthy') !== 'impaired');
-    return elsewhere.length === 0 ? `${from} is the last region that is not impaired: its work is not moved` : undefined;
+    const elsewhere = snapshot.regions.filter((r) => r !== from && acceptsWork(health.get(r)));
+    return elsewhere.length === 0 ? `no other region takes work now: ${from}'s work is not moved (there is nowhere to put it)` : undefined;
   };
 }
 

@@ -39,7 +39,10 @@ export function planReconcile(snapshot: FleetSnapshot, listings: RayListings, no
       const terminal = TERMINAL_RAY_STATUSES.has(info.status);
       const attempt = Number(info.metadata?.autopilotAttempt ?? 0);
       const isCurrent = info.submissionId === job.submissionId && cluster.id === job.clusterId;
-      if (isCurrent && terminal && job.state === 'running') {
+      // Stopped by us while its region is impaired: the move is not finished (its requeue failed or was
+      // cut short); evacuation below requeues it. Recording it as ended would lose the job.
+      const stoppedForMove = info.status === 'STOPPED' && snapshot.health.get(cluster.region)?.state === 'impaired';
+      if (isCurrent && terminal && job.state === 'running' && !stoppedForMove) {
         const outcome = info.status === 'SUCCEEDED' ? 'succeeded' : info.status === 'STOPPED' ? 'stopped' : 'failed';
         ended.add(job.jobId);
         actions.push({

@@ -4,7 +4,7 @@ import { gpusPerNode } from '../capacity/placementLimits.js';
 import type { VmCatalogue } from '../capacity/vmSizes.js';
 import type { ClusterLedger, ClusterSpec, JobRecord, Policy, RegionHealth, RegionName } from '../fleet/types.js';
 import type { PoolRecord } from '../state/capacityState.js';
-import type { Failover, Freeze, Hold } from '../state/opsState.js';
+import type { Approval, Failover, Freeze, Hold } from '../state/opsState.js';
 
 /** Observed capacity: pools as ARM reports them, the quota ledger, reservations, capacity blocks. */
 export interface CapacitySnapshot {
@@ -26,7 +26,7 @@ export interface FleetSnapshot {
   /** Absent in plans that do not concern capacity (and in small unit tests). */
   readonly capacity?: CapacitySnapshot;
   /** The operator's levers: absent means not frozen, no holds. */
-  readonly ops?: { readonly freeze: Freeze; readonly holds: readonly Hold[]; readonly failovers?: readonly Failover[] };
+  readonly ops?: { readonly freeze: Freeze; readonly holds: readonly Hold[]; readonly failovers?: readonly Failover[]; readonly approvals?: readonly Approval[] };
 }
 
 export const allocatedGpus = (ledger: ClusterLedger | undefined): number =>

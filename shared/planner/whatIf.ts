@@ -40,9 +40,15 @@ function afterPlan(snapshot: FleetSnapshot, plan: Plan, now: Date): FleetSnapsho
       const outcome = applyEvidence(health.get(action.region) ?? healthyRegion(action.region, now.toISOString()), action.signal, action.source, now);
       if (outcome.changed) health.set(action.region, outcome.next);
     } else if (action.kind === 'freeze') {
-      ops = { freeze: { frozen: true, reason: action.reason, since: now.toISOString(), by: 'autopilot' }, holds: ops?.holds ?? [] };
+      ops = { ...(ops ?? { holds: [] }), freeze: { frozen: true, reason: action.reason, since: now.toISOString(), by: 'autopilot' } };
     } else if (action.kind === 'requeueJob') {
       jobs = jobs.map((j) => j.jobId === action.jobId ? { ...j, state: 'requeued' as const, attempt: action.toAttempt } : j);
+      // As the executor does: this episode of the region has failed over (one per window).
+      const episode = health.get(action.fromRegion);
+      if (episode?.state === 'impaired') {
+        const base = ops ?? { freeze: { frozen: false, reason: 'never frozen', since: now.toISOString(), by: 'autopilot' }, holds: [] };
+        ops = { ...base, failovers: [...(base.failovers ?? []), { region: action.fromRegion, episode: episode.since, at: now.toISOString() }] };
+      }
     }
   }
   return { ...snapshot, health, jobs, ...(ops ? { ops } : {}) };

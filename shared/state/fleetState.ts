@@ -108,11 +108,12 @@ export class FleetState {
 
   async snapshot(now: Date): Promise<FleetSnapshot> {
     const managesPools = this.fleet.clusters.some((c) => c.pools.length > 0);
-    const [regions, jobs, ledgers, pools, quota, reservations, blocks, freeze, holds, failovers] = await Promise.all([
+    const [regions, jobs, ledgers, pools, quota, reservations, blocks, freeze, holds, failovers, approvals] = await Promise.all([
       this.store.list<RegionHealth>('region'), this.store.list<JobRecord>('job'), this.store.list<ClusterLedger>('ledger'),
       managesPools ? this.capacity.pools() : [], managesPools ? this.capacity.quotaReads() : [],
       managesPools ? this.capacity.reservations() : [], managesPools ? this.capacity.blocks(now) : [],
       this.ops.freeze(), this.ops.holds(now), this.ops.failovers(now, this.fleet.policy.failoverWindowMs),
+      this.fleet.policy.approvalAboveGpus ? this.ops.approvals() : [],
     ]);
     // A region with no record has never changed state: healthy since the beginning.
     const health = new Map(this.fleet.regions.map((r) => [r, healthyRegion(r, NO_TRANSITION)]));
@@ -121,7 +122,7 @@ export class FleetState {
       regions: this.fleet.regions, clusters: this.fleet.clusters, policy: this.fleet.policy, health,
       jobs: jobs.map((j) => j.value), ledgers: new Map(ledgers.map((l) => [l.value.clusterId, l.value])),
       ...(managesPools ? { capacity: { catalogue: this.fleet.catalogue, pools, ledger: ledgerOf(quota), reservations, blocks } } : {}),
-      ops: { freeze, holds, failovers },
+      ops: { freeze, holds, failovers, approvals },
     };
   }
 

@@ -29,7 +29,7 @@ describe('guards on automatic plans', () => {
   it('never drains the last region that is not impaired', () => {
     const s = base({ health: new Map([['eastus2', impaired('eastus2', new Date(NOW.getTime() - 3_600_000).toISOString())]]) });
     const p = guarded(s, ['westus3']);
-    expect(p.withheld?.some((w) => /last region that is not impaired/.test(w.why))).toBe(true);
+    expect(p.withheld?.some((w) => /no other region takes work now/.test(w.why))).toBe(true);
     expect(kinds(p).filter((k) => k === 'requeueJob')).toEqual([]);
   });
 
@@ -50,5 +50,28 @@ describe('guards on automatic plans', () => {
     expect(kinds(guarded(s, ['eastus2']))).toEqual(['applyIncident']);
     const operator = applyGuards({ ...planRegionOutage(s, outage(['eastus2']), NOW), requestedBy: 'ops-person' }, s, NOW);
     expect(kinds(operator)).toEqual(['applyIncident', 'stopRayJob', 'requeueJob']);
+  });
+});
+
+describe('self-freeze and hold-down edge cases', () => {
+  it('a Resolved (or a repeat) never trips the freeze, and regions an operator evacuated do not count', async () => {
+    const { afterHealthChange } = await import('../../../shared/planner/afterHealthChange.js');
+    const opImpaired: RegionHealth = { ...impaired('eastus2'), incidents: { 'OPERATOR-eastus2': { stage: 'active', at: NOW.toISOString(), signalId: 'op' } } };
+    const s = base({ health: new Map([['eastus2', opImpaired]]) });
+    const next = new Map(s.health).set('westus3', impaired('westus3'));
+    expect(afterHealthChange(s, next, NOW, 'sig', 'test').actions.map((a) => a.kind)).not.toContain('freeze');
+    const both = base({ health: new Map([['eastus2', impaired('eastus2')], ['westus3', impaired('westus3')]]) });
+    expect(afterHealthChange(both, both.health, NOW, 'repeat', 'test').actions.map((a) => a.kind)).not.toContain('freeze');
+  });
+
+  it('a recovering region keeps its hold-down through a blip', async () => {
+    const { applyEvidence } = await import('../../../shared/fleet/regionHealth.js');
+    const recovering: RegionHealth = { region: 'eastus2', state: 'recovering', since: NOW.toISOString(), reason: 'holding down', incidents: {} };
+    const sig = (status: 'unavailable' | 'available', id: string, at: number) => ({ kind: 'resourceHealth' as const, id, source: 'eventGrid' as const, observedAt: new Date(NOW.getTime() + at).toISOString(), resourceId: east.id, resourceType: 'Microsoft.ContainerService/managedClusters', status });
+    const down = applyEvidence(recovering, sig('unavailable', 'u', 1000), east.id, new Date(NOW.getTime() + 1000));
+    if (!down.changed) throw new Error('expected a change');
+    expect(down.next).toMatchObject({ state: 'recovering', since: NOW.toISOString() });
+    const up = applyEvidence(down.next, sig('available', 'a', 2000), east.id, new Date(NOW.getTime() + 2000));
+    expect(up.changed && up.next).toMatchObject({ state: 'recovering', since: NOW.toISOString() });
   });
 });
