@@ -48,7 +48,7 @@ export async function execute(plan: Plan, ports: Ports): Promise<ActionResult[]>
       continue;
     }
     try {
-      const outcome = await performAction(action, ports);
+      const outcome = await performAction(action, ports, audit.requestedBy);
       await ports.state.finishAction(action.key, 'done', outcome, ports.clock.now());
       log.info(`${action.kind}: ${outcome}`, { reason: action.reason });
       results.push({ key: action.key, kind: action.kind, status: 'done', outcome });

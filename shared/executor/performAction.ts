@@ -3,12 +3,14 @@ import type { JobRecord } from '../fleet/types.js';
 import { messageIdOf, type JobMessage } from '../jobs/jobSpec.js';
 import type { Action } from '../planner/plan.js';
 import { errorMessage } from '../observability/logger.js';
+import { clusterGpus } from '../planner/snapshot.js';
 import type { Ports } from './ports.js';
 import { refreshQuota, resizePool } from './resizePool.js';
 import { NotApplicableError } from './errors.js';
 
 /** Does one action. Returns what happened, in words; throws when it should be retried. */
-export async function performAction(action: Action, ports: Ports): Promise<string> {
+/** `requestedBy`: 'autopilot' for automatic plans; an operator's moves are not limited by the disruption budget. */
+export async function performAction(action: Action, ports: Ports, requestedBy = 'autopilot'): Promise<string> {
   const now = ports.clock.now();
   switch (action.kind) {
     case 'applyIncident': {
@@ -34,6 +36,15 @@ export async function performAction(action: Action, ports: Ports): Promise<strin
       const cluster = ports.fleet.clusters.find((c) => c.id === action.clusterId);
       if (!cluster) return `cluster ${action.clusterId} is no longer in the fleet`;
       if (action.onlyIfImpaired && !(await isImpaired(ports, action.onlyIfImpaired))) throw new NotApplicableError(`${action.onlyIfImpaired} is not impaired; ${action.submissionId} left running`);
+      if (requestedBy === 'autopilot' && action.onlyIfImpaired) {
+        // Interrupting work that still runs spends the disruption budget; work that does not answer is
+        // already interrupted by the outage and costs nothing.
+        const info = await ports.ray.get(cluster.rayEndpoint, action.submissionId);
+        if (typeof info === 'object' && (info.status === 'RUNNING' || info.status === 'PENDING')) {
+          const refusal = await spendBudget(ports, action, cluster.region, now);
+          if (refusal) throw new NotApplicableError(`${refusal}; ${action.submissionId} keeps running and moves when the budget allows`);
+        }
+      }
       const result = await ports.ray.stop(cluster.rayEndpoint, action.submissionId);
       return result === 'unreachable'
         ? `${cluster.name} unreachable; ${action.submissionId} is stopped by reconcile if its cluster comes back`
@@ -100,9 +111,13 @@ async function requeue(action: Extract<Action, { kind: 'requeueJob' }>, ports: P
   }
   if (!retrying) {
     if (!(await isImpaired(ports, action.fromRegion))) throw new NotApplicableError(`${action.fromRegion} is not impaired; ${action.jobId} stays`);
-    // A job that finished before we got to it must not run again.
+    // A job that finished before we got to it must not run again; one still running (its stop was held
+    // back or failed) must not get a second copy.
     const cluster = ports.fleet.clusters.find((c) => c.id === job.clusterId);
     const info = cluster && job.submissionId ? await ports.ray.get(cluster.rayEndpoint, job.submissionId) : undefined;
+    if (info && typeof info === 'object' && (info.status === 'RUNNING' || info.status === 'PENDING')) {
+      throw new NotApplicableError(`${job.submissionId} still runs on ${cluster!.name}; it is requeued once it is stopped`);
+    }
     if (info && typeof info === 'object' && info.status === 'SUCCEEDED') {
       await ports.state.mutateJob(job.jobId, (cur) => cur && cur.attempt === job.attempt && cur.state === 'running'
         ? withEvent({ ...cur, state: 'succeeded' }, now, 'succeeded', 'finished before it could be moved') : undefined);
@@ -150,4 +165,14 @@ const DETAIL_LIMIT = 600;
 export function withEvent(job: JobRecord, now: Date, event: string, detail?: string): JobRecord {
   const history = [...job.history, { at: now.toISOString(), event, ...(detail ? { detail: detail.length > DETAIL_LIMIT ? `${detail.slice(0, DETAIL_LIMIT)}…` : detail } : {}) }].slice(-HISTORY_LIMIT);
   return { ...job, updatedAt: now.toISOString(), history };
+}
+
+async function spendBudget(ports: Ports, action: Extract<Action, { kind: 'stopRayJob' }>, region: string, now: Date): Promise<string | undefined> {
+  const budget = ports.fleet.policy.disruptionBudget;
+  const snapshot = await ports.state.snapshot(now);
+  const gpusIn = (r?: string) => snapshot.clusters.filter((c) => !r || c.region === r).reduce((n, c) => n + clusterGpus(snapshot, c), 0);
+  const job = snapshot.jobs.find((j) => j.jobId === action.jobId);
+  return ports.state.ops.spendBudget(
+    { region, gpus: job?.spec.gpus ?? 0, at: now.toISOString(), key: action.key },
+    { region: Math.floor(gpusIn(region) * budget.regionFraction), fleet: Math.floor(gpusIn() * budget.fleetFraction), windowMs: budget.windowMs }, now);
 }

@@ -41,6 +41,11 @@ const policySchema = z.object({
   selfFreezeWindowSeconds: z.number().min(0).optional(),
   failoverWindowSeconds: z.number().min(0).optional(),
   approvalAboveGpus: z.number().int().min(0).optional(),
+  disruptionBudget: z.object({
+    fleetPercent: z.number().min(0).max(100).optional(),
+    regionPercent: z.number().min(0).max(100).optional(),
+    windowSeconds: z.number().min(1).optional(),
+  }).strict().optional(),
 }).strict();
 
 const fleetSchema = z.object({
@@ -90,6 +95,11 @@ export function parseFleetFile(text: string, source = 'fleet file'): FleetSpec {
     selfFreezeWindowMs: p.selfFreezeWindowSeconds !== undefined ? p.selfFreezeWindowSeconds * 1000 : DEFAULT_POLICY.selfFreezeWindowMs,
     failoverWindowMs: p.failoverWindowSeconds !== undefined ? p.failoverWindowSeconds * 1000 : DEFAULT_POLICY.failoverWindowMs,
     approvalAboveGpus: p.approvalAboveGpus ?? DEFAULT_POLICY.approvalAboveGpus,
+    disruptionBudget: {
+      fleetFraction: p.disruptionBudget?.fleetPercent !== undefined ? p.disruptionBudget.fleetPercent / 100 : DEFAULT_POLICY.disruptionBudget.fleetFraction,
+      regionFraction: p.disruptionBudget?.regionPercent !== undefined ? p.disruptionBudget.regionPercent / 100 : DEFAULT_POLICY.disruptionBudget.regionFraction,
+      windowMs: p.disruptionBudget?.windowSeconds !== undefined ? p.disruptionBudget.windowSeconds * 1000 : DEFAULT_POLICY.disruptionBudget.windowMs,
+    },
   };
   return { regions: Object.keys(result.data.regions), clusters, policy, catalogue: fleetPools.catalogue };
 }

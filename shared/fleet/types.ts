@@ -62,6 +62,12 @@ export interface Policy {
    * approve → execute). 0: no approvals needed.
    */
   readonly approvalAboveGpus: number;
+  /**
+   * Disruption budgets: of GPUs running work, at most these fractions may be interrupted by automatic
+   * moves per window (fleet and region). Work in a region that does not answer is already interrupted by
+   * the outage and does not count.
+   */
+  readonly disruptionBudget: { readonly fleetFraction: number; readonly regionFraction: number; readonly windowMs: number };
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -78,6 +84,7 @@ export const DEFAULT_POLICY: Policy = {
   selfFreezeWindowMs: 5 * 60_000,
   failoverWindowMs: 30 * 60_000,
   approvalAboveGpus: 0,
+  disruptionBudget: { fleetFraction: 0.1, regionFraction: 0.25, windowMs: 10 * 60_000 },
 };
 
 export type RegionHealthState = 'healthy' | 'suspect' | 'impaired' | 'recovering';

@@ -48,6 +48,14 @@ export interface Approval {
   readonly decidedAt?: string;
 }
 
+/** GPUs of running work an automatic move interrupted. */
+export interface Disruption {
+  readonly region: string;
+  readonly gpus: number;
+  readonly at: string;
+  readonly key: string;
+}
+
 export const NOT_FROZEN: Freeze = { frozen: false, reason: 'never frozen', since: '1970-01-01T00:00:00.000Z', by: 'autopilot' };
 
 export class OpsState {
@@ -96,6 +104,26 @@ export class OpsState {
     const { changed, value } = await mutate<Approval>(this.store, 'approval', id, (cur) =>
       cur && cur.status === 'pending' ? { ...cur, status, decidedBy: by, decidedAt: now.toISOString() } : undefined);
     return changed ? value : undefined;
+  }
+
+  /**
+   * Spends from the disruption budget if it allows (under the row's ETag, so two workers cannot both take
+   * the last GPUs). Returns undefined when taken, or why not.
+   */
+  async spendBudget(d: Disruption, limits: { region: number; fleet: number; windowMs: number }, now: Date): Promise<string | undefined> {
+    let refusal: string | undefined;
+    await mutate<{ items: Disruption[] }>(this.store, 'ops', 'disruptions', (cur) => {
+      const items = (cur?.items ?? []).filter((x) => now.getTime() - Date.parse(x.at) < limits.windowMs);
+      if (items.some((x) => x.key === d.key)) { refusal = undefined; return undefined; }
+      const region = items.filter((x) => x.region === d.region).reduce((n, x) => n + x.gpus, 0);
+      const fleet = items.reduce((n, x) => n + x.gpus, 0);
+      const minutes = Math.round(limits.windowMs / 60_000);
+      if (region + d.gpus > limits.region) { refusal = `budget: ${region} of ${limits.region} GPUs of ${d.region} already interrupted in ${minutes} min`; return undefined; }
+      if (fleet + d.gpus > limits.fleet) { refusal = `budget: ${fleet} of ${limits.fleet} fleet GPUs already interrupted in ${minutes} min`; return undefined; }
+      refusal = undefined;
+      return { items: [...items, d] };
+    });
+    return refusal;
   }
 
   async addHold(hold: Hold): Promise<'created' | 'exists'> {

@@ -89,3 +89,20 @@ describe('an approved move that fails half-way', () => {
     expect((await f.ports.state.job('j'))?.state).toBe('requeued');
   });
 });
+
+describe('disruption budget', () => {
+  it('moves of work that still runs are limited per window; the rest keeps running and moves later, never twice', async () => {
+    let t = Date.parse('2026-11-28T12:00:00Z');
+    const f = fakePorts([cluster('eastus2', 'a', 16), cluster('westus3', 'a', 48)], {}, () => new Date(t)); // fleet 64 GPUs: 10% = 6
+    for (const jobId of ['a', 'b', 'c', 'd']) await admitJob({ jobId, entrypoint: 'x', gpus: 2, regions: ['eastus2'] }, f.ports);
+    // The region is impaired but its Ray still answers (the jobs still run): 25% of 16 GPUs = 4 GPUs per 10 min.
+    await handleSignals([outage(['eastus2'])], f.ports);
+    expect(f.queue.drain().map((m) => m.messageId).sort()).toEqual(['a:2', 'b:2']);
+    await reconcile(f.ports);
+    expect(f.queue.sent).toEqual([]);
+    expect([...f.ray.jobs.values()].filter((j) => j.status === 'RUNNING').map((j) => j.request.submissionId).sort()).toEqual(['c-1', 'd-1']);
+    t += 11 * 60_000; // the window has passed
+    await reconcile(f.ports);
+    expect(f.queue.drain().map((m) => m.messageId).filter((id) => !id.includes(':resend:')).sort()).toEqual(['c:2', 'd:2']);
+  });
+});
