@@ -5,7 +5,7 @@
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { auditView } from '../shared/autopilot/auditView.js';
-import { operatorDecide, operatorFreeze, operatorHold, operatorRegion } from '../shared/autopilot/operator.js';
+import { operatorDecide, operatorDrainCluster, operatorFreeze, operatorHold, operatorRegion, operatorScalePool } from '../shared/autopilot/operator.js';
 import { authorize, type FleetRole } from '../shared/http/authorization.js';
 import { requireEntra } from '../shared/http/requireEntra.js';
 import { problem, readJson } from '../shared/http/responses.js';
@@ -66,6 +66,25 @@ const region = (stage: 'active' | 'resolved') => route('Fleet.Operator', async (
   return { status: 200, jsonBody: { reasons: outcome.plan.reasons, actions: outcome.results } };
 });
 
+const drainCluster = route('Fleet.Operator', async ({ body, by, ports }) => {
+  const reason = reasonOf(body);
+  if (!reason) return problem(400, 'say why', 'reason');
+  if (typeof body.clusterId !== 'string') return problem(400, 'the ARM id of a cluster in the fleet', 'clusterId');
+  const outcome = await operatorDrainCluster(body.clusterId, reason, by, ports);
+  if ('error' in outcome) return problem(404, outcome.error, 'clusterId');
+  return { status: 200, jsonBody: { reasons: outcome.plan.reasons, actions: outcome.results } };
+});
+
+const scalePool = route('Fleet.Operator', async ({ body, by, ports }) => {
+  const reason = reasonOf(body);
+  if (!reason) return problem(400, 'say why', 'reason');
+  const num = (v: unknown) => (v === undefined ? undefined : Number(v));
+  const outcome = await operatorScalePool({ clusterId: String(body.clusterId ?? ''), pool: String(body.pool ?? ''), ...(body.count !== undefined ? { count: num(body.count)! } : {}),
+    ...(body.minCount !== undefined ? { minCount: num(body.minCount)! } : {}), ...(body.maxCount !== undefined ? { maxCount: num(body.maxCount)! } : {}), reason }, by, ports);
+  if ('error' in outcome) return problem(400, outcome.error, outcome.field);
+  return { status: 200, jsonBody: { reasons: outcome.plan.reasons, actions: outcome.results } };
+});
+
 const listApprovals = route('Fleet.Reader', async ({ ports }) => ({ status: 200, jsonBody: { approvals: await ports.state.ops.approvals() } }));
 
 const decide = (decision: 'approved' | 'rejected') => route('Fleet.Operator', async ({ request, by, ports }) => {
@@ -96,6 +115,8 @@ app.http('opsAddHold', { route: 'ops/holds', methods: ['POST'], authLevel: 'func
 app.http('opsReleaseHold', { route: 'ops/holds/{id}', methods: ['DELETE'], authLevel: 'function', handler: releaseHold });
 app.http('opsEvacuateRegion', { route: 'ops/regions/{region}/evacuate', methods: ['POST'], authLevel: 'function', handler: region('active') });
 app.http('opsRestoreRegion', { route: 'ops/regions/{region}/restore', methods: ['POST'], authLevel: 'function', handler: region('resolved') });
+app.http('opsDrainCluster', { route: 'ops/clusters/drain', methods: ['POST'], authLevel: 'function', handler: drainCluster });
+app.http('opsScalePool', { route: 'ops/pools/scale', methods: ['POST'], authLevel: 'function', handler: scalePool });
 app.http('opsListApprovals', { route: 'ops/approvals', methods: ['GET'], authLevel: 'function', handler: listApprovals });
 app.http('opsApprove', { route: 'ops/approvals/{id}/approve', methods: ['POST'], authLevel: 'function', handler: decide('approved') });
 app.http('opsReject', { route: 'ops/approvals/{id}/reject', methods: ['POST'], authLevel: 'function', handler: decide('rejected') });

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { execute, type ActionResult } from '../executor/execute.js';
 import type { Ports } from '../executor/ports.js';
+import type { ResizeDecision } from '../capacity/planCapacity.js';
 import type { Plan } from '../planner/plan.js';
 import { planRegionOutage } from '../planner/planRegionOutage.js';
 import type { RegionOutageSignal } from '../signals/types.js';
@@ -68,4 +69,61 @@ export async function operatorDecide(id: string, decision: 'approved' | 'rejecte
   // The moves re-check their conditions as they run (region still impaired, job still where it was).
   const plan: Plan = { trigger: [id], actions: decided.actions as Plan['actions'], reasons: [`${by} approved: ${decided.reason}`], requestedBy: by };
   return { results: await execute(plan, ports) };
+}
+
+/**
+ * Drain a cluster: every job running there is stopped and requeued from its last checkpoint, and the
+ * cluster is avoided for those jobs for a while (placement would otherwise put them straight back).
+ * Pair it with a cluster hold to keep automation's hands off the cluster too.
+ */
+export async function operatorDrainCluster(clusterId: string, reason: string, by: string, ports: Ports): Promise<OperatorOutcome | { error: string }> {
+  const cluster = ports.fleet.clusters.find((c) => c.id.toLowerCase() === clusterId.toLowerCase());
+  if (!cluster) return { error: `no cluster ${clusterId} in the fleet` };
+  const now = ports.clock.now();
+  const until = new Date(now.getTime() + 60 * 60_000).toISOString();
+  const jobs = (await ports.state.snapshot(now)).jobs.filter((j) => j.state === 'running' && j.clusterId === cluster.id && j.submissionId);
+  const actions: Plan['actions'][number][] = [];
+  for (const job of jobs) {
+    await ports.state.mutateJob(job.jobId, (cur) => cur && cur.attempt === job.attempt ? { ...cur, avoidClusters: { ...(cur.avoidClusters ?? {}), [cluster.id]: until } } : undefined);
+    actions.push(
+      { kind: 'stopRayJob', key: `drain-stop:${cluster.id}:${job.submissionId}`, jobId: job.jobId, attempt: job.attempt, clusterId: cluster.id, region: cluster.region, submissionId: job.submissionId!, reason: `${by} drains ${cluster.name}: ${reason}` },
+      { kind: 'requeueJob', key: `requeue:${job.jobId}:${job.attempt + 1}`, jobId: job.jobId, fromAttempt: job.attempt, toAttempt: job.attempt + 1, fromRegion: cluster.region, excludeRegions: [...job.excludeRegions], drain: true, reason: `${by} drains ${cluster.name}: ${reason}` },
+    );
+  }
+  const plan: Plan = { trigger: [`drain:${cluster.id}:${now.toISOString()}`], actions, reasons: [`${by} drains ${cluster.name} (${jobs.length} jobs): ${reason}`], requestedBy: by };
+  return { plan, results: await execute(plan, ports) };
+}
+
+/** Resize a pool on an operator's word: a count, or min/max for an autoscaled pool. ARM still enforces quota. */
+export async function operatorScalePool(req: { clusterId: string; pool: string; count?: number; minCount?: number; maxCount?: number; reason: string }, by: string, ports: Ports): Promise<OperatorOutcome | { error: string; field: string }> {
+  const cluster = ports.fleet.clusters.find((c) => c.id.toLowerCase() === req.clusterId.toLowerCase());
+  const spec = cluster?.pools.find((p) => p.name === req.pool);
+  if (!cluster) return { error: `no cluster ${req.clusterId} in the fleet`, field: 'clusterId' };
+  if (!spec) return { error: `${cluster.name} has no managed pool ${req.pool}`, field: 'pool' };
+  const read = await ports.nodePools.get({ clusterId: cluster.id, pool: spec.name });
+  if (!read.ok) return { error: `could not read the pool: ${read.failure.class} ${read.failure.code}`, field: 'pool' };
+  const pool = read.pool;
+  const size = ports.fleet.catalogue.get(pool.vmSize.toLowerCase());
+  const subscriptionId = /^\/subscriptions\/([^/]+)\//i.exec(cluster.id)?.[1] ?? '';
+  const now = ports.clock.now();
+  const common = { clusterId: cluster.id, region: cluster.region, subscriptionId, pool: spec.name, vmSize: pool.vmSize, jobs: [] as string[], reason: `${by}: ${req.reason}` };
+  let decision: ResizeDecision;
+  if (pool.autoscale) {
+    if (req.minCount === undefined || req.maxCount === undefined || req.count !== undefined) return { error: 'an autoscaled pool is resized by minCount and maxCount, never count', field: 'count' };
+    if (!(Number.isInteger(req.minCount) && Number.isInteger(req.maxCount) && req.minCount >= 0 && req.minCount <= req.maxCount && req.maxCount <= 1000)) return { error: 'need 0 ≤ minCount ≤ maxCount ≤ 1000', field: 'maxCount' };
+    const from = { minCount: pool.minCount ?? 0, maxCount: pool.maxCount ?? 0 };
+    const to = { minCount: req.minCount, maxCount: req.maxCount };
+    decision = { ...common, key: `operator-resize:${cluster.id}/${spec.name}:${now.toISOString()}`, mode: 'autoscaleRange', count: pool.count, fromRange: from, toRange: to,
+      direction: to.maxCount >= from.maxCount ? 'up' : 'down', nodes: Math.abs(to.maxCount - from.maxCount), change: { kind: 'autoscaleRange', ...to } };
+  } else {
+    if (req.count === undefined || !Number.isInteger(req.count) || req.count < 0 || req.count > 1000) return { error: 'a manual pool is resized by count (0 to 1000)', field: 'count' };
+    decision = { ...common, key: `operator-resize:${cluster.id}/${spec.name}:${now.toISOString()}`, mode: 'count', from: pool.count, to: req.count,
+      direction: req.count >= pool.count ? 'up' : 'down', nodes: Math.abs(req.count - pool.count), change: { kind: 'count', count: req.count } };
+    if (req.count > pool.count && size) {
+      decision = { ...decision, reservation: { key: decision.key, subscriptionId, region: cluster.region, family: size.family, spot: pool.spot, vcpus: (req.count - pool.count) * size.vcpus,
+        expiresAt: new Date(now.getTime() + 20 * 60_000).toISOString(), clusterId: cluster.id, pool: spec.name, targetCount: req.count, fromCount: pool.count } };
+    }
+  }
+  const plan: Plan = { trigger: [decision.key], actions: [{ kind: 'resizePool', key: decision.key, decision, reason: decision.reason }], reasons: [decision.reason], requestedBy: by };
+  return { plan, results: await execute(plan, ports) };
 }

@@ -110,7 +110,7 @@ async function requeue(action: Extract<Action, { kind: 'requeueJob' }>, ports: P
     return `${action.jobId} is at attempt ${job.attempt} (${job.state}); nothing to move`;
   }
   if (!retrying) {
-    if (!(await isImpaired(ports, action.fromRegion))) throw new NotApplicableError(`${action.fromRegion} is not impaired; ${action.jobId} stays`);
+    if (!action.drain && !(await isImpaired(ports, action.fromRegion))) throw new NotApplicableError(`${action.fromRegion} is not impaired; ${action.jobId} stays`);
     // A job that finished before we got to it must not run again; one still running (its stop was held
     // back or failed) must not get a second copy.
     const cluster = ports.fleet.clusters.find((c) => c.id === job.clusterId);

@@ -28,6 +28,8 @@ export type Action =
       readonly kind: 'requeueJob'; readonly key: string; readonly jobId: string; readonly fromAttempt: number;
       readonly toAttempt: number; readonly fromRegion: RegionName; readonly excludeRegions: readonly RegionName[];
       readonly reason: string;
+      /** An operator's drain moves work out of a healthy cluster: then the region need not be impaired. */
+      readonly drain?: boolean;
     }
   | {
       /** A job's submission reached a terminal state on Ray: record it and free its GPUs. */

@@ -117,6 +117,28 @@ describe('freeze, holds, operator evacuation, audit', () => {
   });
 });
 
+describe('drain a cluster, scale a pool', () => {
+  it('an operator drains a cluster: its jobs resume elsewhere and do not come back to it', async () => {
+    await until('all jobs running', () => running().length === JOBS || undefined, 30_000);
+    const busiest = [...stack.world.clusters.keys()].sort((x, y) => running().filter((j) => j.clusterId === y).length - running().filter((j) => j.clusterId === x).length)[0]!;
+    const moving = running().filter((j) => j.clusterId === busiest).map((j) => j.jobId);
+    expect(moving.length).toBeGreaterThan(0);
+    const res = await call('/api/ops/clusters/drain', { body: { clusterId: busiest, reason: 'kernel upgrade' } });
+    expect(res.status).toBe(200);
+    await until('drained jobs running on other clusters', () => moving.every((id) => running().some((j) => j.jobId === id && j.clusterId !== busiest)) || undefined);
+    expect(running().filter((j) => j.clusterId === busiest)).toEqual([]);
+  });
+
+  it('an operator scales a pool through ARM', async () => {
+    const pool = stack.arm.pools()[0]!;
+    const res = await call('/api/ops/pools/scale', { body: { clusterId: pool.clusterId, pool: pool.pool, count: pool.count + 1, reason: 'more room for a launch' } });
+    expect(res.status).toBe(200);
+    await until('pool grown', () => stack.arm.pool(pool.clusterId, pool.pool)!.count === pool.count + 1 || undefined);
+    const bad = await call('/api/ops/pools/scale', { body: { clusterId: pool.clusterId, pool: pool.pool, minCount: 1, maxCount: 3, reason: 'wrong kind of change' } });
+    expect(bad).toMatchObject({ status: 400, body: { field: 'count' } });
+  });
+});
+
 describe('authorisation of operator routes', () => {
   const routes: Array<{ path: string; method: string; body?: unknown; role: string }> = [
     { path: '/api/fleet', method: 'GET', role: 'Fleet.Reader' },
@@ -130,6 +152,8 @@ describe('authorisation of operator routes', () => {
     { path: '/api/ops/approvals', method: 'GET', role: 'Fleet.Reader' },
     { path: '/api/ops/approvals/approval-nope/approve', method: 'POST', body: {}, role: 'Fleet.Operator' },
     { path: '/api/ops/approvals/approval-nope/reject', method: 'POST', body: {}, role: 'Fleet.Operator' },
+    { path: '/api/ops/clusters/drain', method: 'POST', body: { clusterId: '/subscriptions/x/resourceGroups/y/providers/Microsoft.ContainerService/managedClusters/nope', reason: 'probe' }, role: 'Fleet.Operator' },
+    { path: '/api/ops/pools/scale', method: 'POST', body: { clusterId: 'nope', pool: 'gpu', count: 1, reason: 'probe' }, role: 'Fleet.Operator' },
     { path: '/api/ops/unfreeze', method: 'POST', body: { reason: 'probe' }, role: 'Fleet.Admin' },
   ];
   const order = ['Fleet.Reader', 'Fleet.Operator', 'Fleet.Admin'];
@@ -146,7 +170,7 @@ describe('authorisation of operator routes', () => {
           expect(res.status, `${r}`).toBe(403);
           expect(res.body.error).toContain(role);
         } else {
-          expect([200, 201, 202, 404], `${r}: ${JSON.stringify(res.body)}`).toContain(res.status);
+          expect([200, 201, 202, 400, 404], `${r}: ${JSON.stringify(res.body)}`).toContain(res.status);
         }
       }
     } finally {
