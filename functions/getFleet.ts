@@ -13,4 +13,4 @@ export async function getFleet(request: HttpRequest, context: InvocationContext)
   return { status: 200, jsonBody: await fleetView(await runtimePorts(invocationLogger(context))) };
 }
 
-app.http('getFleet', { route: 'fleet', methods: ['GET'], authLevel: 'function', handler: getFleet });
+app.http('getFleet', { route: 'api/fleet', methods: ['GET'], authLevel: 'function', handler: getFleet });

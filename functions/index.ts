@@ -8,3 +8,4 @@ import './onPlatformEvents.js';
 import './onPlatformEvent.js';
 import './whatIf.js';
 import './opsApi.js';
+import './dashboard.js';

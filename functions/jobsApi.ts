@@ -34,5 +34,5 @@ export async function getJobHttp(request: HttpRequest, context: InvocationContex
   return job ? { status: 200, jsonBody: job } : problem(404, `no job ${id}`, 'id');
 }
 
-app.http('submitJob', { route: 'jobs', methods: ['POST'], authLevel: 'function', handler: submitJobHttp });
-app.http('getJob', { route: 'jobs/{id}', methods: ['GET'], authLevel: 'function', handler: getJobHttp });
+app.http('submitJob', { route: 'api/jobs', methods: ['POST'], authLevel: 'function', handler: submitJobHttp });
+app.http('getJob', { route: 'api/jobs/{id}', methods: ['GET'], authLevel: 'function', handler: getJobHttp });

@@ -40,4 +40,4 @@ export async function onMonitorAlert(request: HttpRequest, context: InvocationCo
   }
 }
 
-app.http('onMonitorAlert', { route: 'alerts', methods: ['POST'], authLevel: 'function', handler: onMonitorAlert });
+app.http('onMonitorAlert', { route: 'api/alerts', methods: ['POST'], authLevel: 'function', handler: onMonitorAlert });

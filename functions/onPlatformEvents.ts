@@ -48,4 +48,4 @@ export async function onPlatformEvents(request: HttpRequest, context: Invocation
   }
 }
 
-app.http('onPlatformEvents', { route: 'events', methods: ['POST', 'OPTIONS'], authLevel: 'function', handler: onPlatformEvents });
+app.http('onPlatformEvents', { route: 'api/events', methods: ['POST', 'OPTIONS'], authLevel: 'function', handler: onPlatformEvents });

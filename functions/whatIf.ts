@@ -34,4 +34,4 @@ export async function whatIfHttp(request: HttpRequest, context: InvocationContex
   return { status: 200, jsonBody: { executed: false, at: now.toISOString(), steps } };
 }
 
-app.http('whatIf', { route: 'plan', methods: ['POST'], authLevel: 'function', handler: whatIfHttp });
+app.http('whatIf', { route: 'api/plan', methods: ['POST'], authLevel: 'function', handler: whatIfHttp });

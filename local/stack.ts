@@ -4,7 +4,7 @@
  * host serving the app's own function definitions. Identity-based settings only; the credential is
  * a static fake that Azurite accepts.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { Agent } from 'node:https';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -149,7 +149,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const triggerClient = new ServiceBusClient(serviceBus.connectionString);
     stoppers.push(['trigger client', () => triggerClient.close()]);
     const functionKey = randomBytes(24).toString('base64url');
+    const hostJson = JSON.parse(await readFile(join(REPO_ROOT, 'host.json'), 'utf8'));
     const host = await startLocalHost({
+      hostJson,
       entry: pathToFileURL(join(REPO_ROOT, 'functions', 'index.ts')).href,
       port: options.port ?? 0,
       functionKey,

@@ -46,6 +46,7 @@ export async function start(): Promise<void> {
   say(`  Local Functions host on ${stack.hostUrl} serving: ${stack.host.functions.join(', ')}`);
   console.log(`
 Where to look (function key for this run: ${stack.functionKey}):
+  dashboard: ${stack.hostUrl}/api/dashboard?code=${encodeURIComponent(stack.functionKey)}
   curl -s -H 'x-functions-key: ${stack.functionKey}' ${stack.hostUrl}/api/fleet
   curl -s -H 'x-functions-key: ${stack.functionKey}' ${stack.hostUrl}/api/jobs/demo-job-001
   curl -s -H 'x-functions-key: ${stack.functionKey}' '${stack.hostUrl}/api/actions?limit=20'     (the audit trail: every decision and why)
