@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, describeIssues } from '../config/problems.js';
 import { poolsSchema, resolveFleetPools, vmSizesSchema } from '../capacity/fleetPools.js';
+import { DEFAULT_CATALOGUE } from '../capacity/vmSizes.js';
 import { DEFAULT_POLICY, type ClusterSpec, type FleetSpec, type Policy } from './types.js';
 
 const armRegion = z.string().regex(/^[a-z0-9]+$/, 'an ARM region name such as "eastus2"');
@@ -62,7 +63,8 @@ export function parseFleetFile(text: string, source = 'fleet file'): FleetSpec {
     throw new ConfigError(source, [`(root): not valid YAML: ${(e as Error).message}`]);
   }
   const result = fleetSchema.safeParse(raw);
-  if (!result.success) throw new ConfigError(source, describeIssues(result.error.issues));
+  // Every problem at once: the VM sizes are checked even when the shape is wrong elsewhere.
+  if (!result.success) throw new ConfigError(source, [...describeIssues(result.error.issues), ...unknownVmSizes(raw)]);
   const fleetPools = resolveFleetPools(result.data);
   const problems: string[] = [...fleetPools.problems];
   const clusters: ClusterSpec[] = [];
@@ -102,4 +104,28 @@ export function parseFleetFile(text: string, source = 'fleet file'): FleetSpec {
     },
   };
   return { regions: Object.keys(result.data.regions), clusters, policy, catalogue: fleetPools.catalogue };
+}
+
+/** Best effort on a file whose shape failed: pools naming VM sizes that neither Azure's table nor the file knows. */
+function unknownVmSizes(raw: unknown): string[] {
+  const file = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
+  const extra = vmSizesSchema.safeParse(file.vmSizes);
+  const known = new Set([...DEFAULT_CATALOGUE.keys(), ...Object.keys(extra.success ? extra.data ?? {} : {}).map((n) => n.toLowerCase())]);
+  const problems: string[] = [];
+  const regions = file.regions && typeof file.regions === 'object' ? (file.regions as Record<string, unknown>) : {};
+  for (const [region, value] of Object.entries(regions)) {
+    const clusters = (value as { clusters?: unknown } | null)?.clusters;
+    if (!Array.isArray(clusters)) continue;
+    clusters.forEach((c, i) => {
+      const pools = (c as { pools?: unknown } | null)?.pools;
+      if (!Array.isArray(pools)) return;
+      pools.forEach((p, j) => {
+        const vmSize = (p as { vmSize?: unknown } | null)?.vmSize;
+        if (typeof vmSize === 'string' && !known.has(vmSize.toLowerCase())) {
+          problems.push(`regions.${region}.clusters.${i}.pools.${j}.vmSize: ${vmSize} is not in the VM size catalogue; add it under vmSizes (vcpus, gpus, gpuType, family)`);
+        }
+      });
+    });
+  }
+  return problems;
 }

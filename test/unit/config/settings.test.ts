@@ -59,6 +59,7 @@ describe('fleet file', () => {
     } catch (e) { error = e; }
     const text = (error as ConfigError).message;
     expect(text).toContain('regions.eastus2.clusters.0.pools.0.maxCount');
+    expect(text).toContain('regions.eastus2.clusters.0.pools.0.vmSize: Standard_Imaginary_v1 is not in the VM size catalogue');
     expect(text).toContain('regions.eastus2.clusters.1.pools');
   });
 });
