@@ -3,6 +3,7 @@
  * the policy allows, and which pools have been idle since when. Reads only; failures are reported, not
  * thrown (a pool that cannot be read is neither grown nor shrunk).
  */
+import type { Reservation } from '../capacity/ledger.js';
 import { gpusPerNode } from '../capacity/placementLimits.js';
 import { subscriptionOf } from '../capacity/planCapacity.js';
 import type { Ports } from '../executor/ports.js';
@@ -16,7 +17,10 @@ export async function observeCapacity(ports: Ports): Promise<{ pools: number; qu
   const now = ports.clock.now();
   const problems: string[] = [];
   const capacity = ports.state.capacity;
-  const ledgers = (await ports.state.snapshot(now)).ledgers;
+  // Read once per pass, not once per pool: the pool records (for lastPutAt) and open reservations.
+  const [ledgers, records, reservations] = await Promise.all([
+    ports.state.snapshot(now).then((s) => s.ledgers), capacity.pools(), capacity.reservations(),
+  ]);
   let pools = 0;
   await Promise.all(managed.flatMap((cluster) => cluster.pools.map(async (spec) => {
     const read = await ports.nodePools.get({ clusterId: cluster.id, pool: spec.name });
@@ -35,7 +39,8 @@ export async function observeCapacity(ports: Ports): Promise<{ pools: number; qu
       const idleSince = idle ? cur.idleSince ?? now.toISOString() : undefined;
       return { ...cur, observed: read.pool, observedAt: now.toISOString(), readFailedAt: undefined, ...(idleSince ? { idleSince } : { idleSince: undefined }) };
     });
-    await settleInFlight(ports, cluster.id, spec.name, read.pool.count, read.pool.provisioningState);
+    const record = records.find((r) => r.clusterId === cluster.id && r.pool === spec.name);
+    await settleInFlight(ports, reservations, record?.lastPutAt, cluster.id, spec.name, read.pool.count, read.pool.provisioningState);
   })));
 
   const reads = new Map((await capacity.quotaReads()).map((r) => [`${r.subscriptionId.toLowerCase()}|${r.region}`, r]));
@@ -62,14 +67,16 @@ export async function observeCapacity(ports: Ports): Promise<{ pools: number; qu
  * A reservation kept after an uncertain PUT (a timeout while following the operation) ends when the
  * pool is seen in a terminal state: settled if it reached the target, released if it did not.
  */
-async function settleInFlight(ports: Ports, clusterId: string, pool: string, count: number, provisioningState: string): Promise<void> {
+async function settleInFlight(
+  ports: Ports, reservations: readonly Reservation[], lastPutAt: string | undefined,
+  clusterId: string, pool: string, count: number, provisioningState: string,
+): Promise<void> {
   if (!['succeeded', 'failed', 'canceled'].includes(provisioningState.toLowerCase())) return;
   const now = ports.clock.now();
-  const open = (await ports.state.capacity.reservations()).filter((r) =>
+  const open = reservations.filter((r) =>
     r.clusterId === clusterId && r.pool === pool && !r.settledAt && Date.parse(r.expiresAt) > now.getTime() && r.targetCount !== undefined);
-  const record = (await ports.state.capacity.pools()).find((p) => p.clusterId === clusterId && p.pool === pool);
   // Released only once its PUT was sent and the pool has since come back to rest below the target.
-  const putDone = record?.lastPutAt !== undefined && now.getTime() - Date.parse(record.lastPutAt) > 30_000;
+  const putDone = lastPutAt !== undefined && now.getTime() - Date.parse(lastPutAt) > 30_000;
   for (const r of open) {
     if (count >= r.targetCount!) await ports.state.capacity.settleReservation(r.key, now);
     else if (putDone) await ports.state.capacity.releaseReservation(r.key, now);
