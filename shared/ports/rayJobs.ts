@@ -28,6 +28,12 @@ export interface RayJobs {
   stop(endpoint: string, submissionId: string): Promise<'stopped' | 'alreadyStopped' | 'notFound' | 'unreachable'>;
   get(endpoint: string, submissionId: string): Promise<RayJobInfo | 'notFound' | 'unreachable'>;
   list(endpoint: string): Promise<RayJobInfo[] | 'unreachable'>;
+  /**
+   * Submission ids of the jobs with work (actors) on the Ray nodes at these IPs (the pod IPs of the Ray worker
+   * pods on a failing Kubernetes node), from the Ray State API: nodes by IP → alive actors on them → their
+   * driver job ids → submissions.
+   */
+  jobsOnNodes(endpoint: string, nodeIps: readonly string[]): Promise<readonly string[] | 'unreachable'>;
 }
 
 export const TERMINAL_RAY_STATUSES: ReadonlySet<RayJobStatus> = new Set(['STOPPED', 'SUCCEEDED', 'FAILED']);
