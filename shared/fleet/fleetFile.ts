@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ConfigError, describeIssues } from '../config/problems.js';
 import { poolsSchema, resolveFleetPools, vmSizesSchema } from '../capacity/fleetPools.js';
 import { DEFAULT_CATALOGUE } from '../capacity/vmSizes.js';
-import { DEFAULT_POLICY, type ClusterSpec, type FleetSpec, type Policy } from './types.js';
+import { DEFAULT_POLICY, RAY_DASHBOARD_PORT, rayServiceProxyEndpoint, type ClusterSpec, type FleetSpec, type Policy } from './types.js';
 
 const armRegion = z.string().regex(/^[a-z0-9]+$/, 'an ARM region name such as "eastus2"');
 const clusterId = z.string().regex(
@@ -15,15 +15,38 @@ const clusterId = z.string().regex(
   'an AKS resource id (/subscriptions/…/resourceGroups/…/providers/Microsoft.ContainerService/managedClusters/…)',
 );
 
+// Kubernetes names: a namespace is a DNS-1123 label; the RayCluster's head Service `<name>-head-svc` must be a DNS-1035
+// label of at most 63 characters, hence a name starting with a letter and at most 54 characters.
+const namespaceName = z.string().max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a Kubernetes namespace name (lower-case letters, digits and "-")');
+const rayClusterName = z.string()
+  .max(54, 'at most 54 characters, so that its head Service "<name>-head-svc" is a valid Service name')
+  .regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, 'a RayCluster name (lower-case letters, digits and "-", starting with a letter)');
+
+/**
+ * How to reach Ray: `endpoint` (a dashboard URL reached directly), or without it the AKS API server's service proxy
+ * to the head Service `<cluster>-head-svc:8265` in `namespace` (defaults `ray` and `ray`).
+ */
+const raySchema = z.object({
+  endpoint: z.url({ protocol: /^https?$/ }).optional(),
+  namespace: namespaceName.optional(),
+  cluster: rayClusterName.optional(),
+}).strict().superRefine((r, ctx) => {
+  if (r.endpoint === undefined) return;
+  for (const key of ['namespace', 'cluster'] as const) {
+    if (r[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'only used without ray.endpoint (Ray through the API server\'s service proxy); remove it or the endpoint' });
+  }
+});
+
+const DEFAULT_RAY_NAMESPACE = 'ray';
+const DEFAULT_RAY_CLUSTER = 'ray';
+
 const clusterSchema = z.object({
   id: clusterId,
   // Declared capacity of a cluster whose pools are not managed; with `pools`, capacity comes from ARM.
   gpus: z.number().int().min(0).optional(),
   pools: poolsSchema.optional(),
   nodeResourceGroup: z.string().min(1).max(90).optional(),
-  ray: z.object({
-    endpoint: z.url({ protocol: /^https?$/ }),
-  }).strict(),
+  ray: raySchema.optional(),
 }).strict().superRefine((c, ctx) => {
   if (c.gpus === undefined && !c.pools?.length) ctx.addIssue({ code: 'custom', path: ['pools'], message: 'a cluster needs GPU pools to manage, or a declared gpus count' });
 });
@@ -76,7 +99,7 @@ export function parseFleetFile(text: string, source = 'fleet file'): FleetSpec {
       seen.add(key);
       clusters.push({
         id: c.id, name: c.id.split('/').pop()!, region, gpus: c.gpus ?? 0, pools: fleetPools.pools[region]?.[i] ?? [],
-        rayEndpoint: c.ray.endpoint.replace(/\/+$/, ''),
+        rayEndpoint: rayEndpointOf(c.id, c.ray),
         ...(c.nodeResourceGroup ? { nodeResourceGroup: c.nodeResourceGroup } : {}),
       });
     });
@@ -115,6 +138,17 @@ function unknownVmSizes(raw: unknown): string[] {
   const regions = file.regions && typeof file.regions === 'object' ? (file.regions as Record<string, unknown>) : {};
   for (const [region, value] of Object.entries(regions)) {
     const clusters = (value as { clusters?: unknown } | null)?.clusters;
+/** The declared URL, or the service-proxy reference to the cluster's RayCluster head Service. */
+function rayEndpointOf(clusterId: string, ray: z.infer<typeof raySchema> | undefined): string {
+  if (ray?.endpoint) return ray.endpoint.replace(/\/+$/, '');
+  return rayServiceProxyEndpoint({
+    clusterId,
+    namespace: ray?.namespace ?? DEFAULT_RAY_NAMESPACE,
+    service: `${ray?.cluster ?? DEFAULT_RAY_CLUSTER}-head-svc`,
+    port: RAY_DASHBOARD_PORT,
+  });
+}
+
     if (!Array.isArray(clusters)) continue;
     clusters.forEach((c, i) => {
       const pools = (c as { pools?: unknown } | null)?.pools;

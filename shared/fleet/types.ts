@@ -17,10 +17,42 @@ export interface ClusterSpec {
   readonly gpus: number;
   /** The GPU pools the autopilot manages (resizes within quota). */
   readonly pools: readonly PoolSpec[];
-  /** Base URL of the Ray dashboard (Jobs API). */
+  /**
+   * Where the Ray dashboard (Jobs and State API) of this cluster answers, as the Ray port takes it:
+   * - a base URL (`ray.endpoint` in the fleet file), reached directly;
+   * - or, without `ray.endpoint`, a service-proxy reference `aks-service-proxy:<cluster id>/namespaces/<ns>/services/<svc>:<port>`
+   *   (see `rayServiceProxyEndpoint`): not a URL, the Ray adapter resolves it to the AKS API server's
+   *   `/api/v1/namespaces/<ns>/services/<svc>:<port>/proxy` with that cluster's CA and an Entra token. Its scheme is
+   *   not http(s), so an adapter that cannot resolve it refuses it rather than sending it anywhere.
+   */
   readonly rayEndpoint: string;
   /** The AKS node resource group when it is not the default `MC_<rg>_<cluster>_<region>`. */
   readonly nodeResourceGroup?: string;
+}
+
+/** The Ray dashboard port of a RayCluster's head service. */
+export const RAY_DASHBOARD_PORT = 8265;
+const SERVICE_PROXY_SCHEME = 'aks-service-proxy:';
+const SERVICE_PROXY_REF = /^aks-service-proxy:(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerService\/managedClusters\/[^/]+)\/namespaces\/([^/]+)\/services\/([^/:]+):(\d+)$/i;
+
+/** A Service reached through the Kubernetes API server of an AKS cluster (`services/proxy`). */
+export interface ServiceProxyTarget {
+  /** ARM id of the AKS cluster whose API server proxies. */
+  readonly clusterId: string;
+  readonly namespace: string;
+  readonly service: string;
+  readonly port: number;
+}
+
+/** The `rayEndpoint` of a cluster whose Ray dashboard is reached through its API server's service proxy. */
+export function rayServiceProxyEndpoint(target: ServiceProxyTarget): string {
+  return `${SERVICE_PROXY_SCHEME}${target.clusterId}/namespaces/${target.namespace}/services/${target.service}:${target.port}`;
+}
+
+/** The target of a service-proxy `rayEndpoint`; undefined for anything else (e.g. a base URL). */
+export function parseRayServiceProxyEndpoint(endpoint: string): ServiceProxyTarget | undefined {
+  const m = SERVICE_PROXY_REF.exec(endpoint);
+  return m ? { clusterId: m[1]!, namespace: m[2]!, service: m[3]!, port: Number(m[4]) } : undefined;
 }
 
 export interface FleetSpec {
