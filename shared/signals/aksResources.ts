@@ -42,6 +42,43 @@ const INSTANCE_ID = /^\d{1,15}$/;
 /** `MC_<rest>_<region>`: ARM region names are lower-case letters and digits, never `_`. */
 const DEFAULT_NODE_RG = /^MC_(.+)_([a-z0-9]+)$/i;
 
+/** `<vmss name><base-36 instance id, at least 6 digits>`: the VMSS part is the pool's scale set name. */
+const NODE_NAME = /^(aks-[a-z0-9]+-\d+-vmss)([0-9a-z]{6,})$/i;
+
+/**
+ * The Kubernetes node name of VMSS instance `instanceId` of scale set `vmss`, as AKS names it:
+ * instance 10 of `aks-gpu1-12345678-vmss` → `aks-gpu1-12345678-vmss00000a` (lower case, like every
+ * Kubernetes node name).
+ */
+export function nodeNameOf(vmss: string, instanceId: number | string): string {
+  return `${vmss.toLowerCase()}${Number(instanceId).toString(36).padStart(6, '0')}`;
+}
+
+/** `aks-gpu1-12345678-vmss00000a` → `aks-gpu1-12345678-vmss`; undefined for a name AKS's VMSS pools do not give. */
+export function vmssOfNode(node: string): string | undefined {
+  const m = NODE_NAME.exec(node.trim());
+  return m ? (m[1] as string).toLowerCase() : undefined;
+}
+
+/** `aks-gpu1-12345678-vmss00000a` → `"10"` (the VMSS instance id, decimal, as ARM writes it). */
+export function instanceIdOfNode(node: string): string | undefined {
+  const m = NODE_NAME.exec(node.trim());
+  if (!m) return undefined;
+  const n = Number.parseInt(m[2] as string, 36);
+  return Number.isSafeInteger(n) ? String(n) : undefined;
+}
+
+/** `aks-gpu1-12345678-vmss` → `gpu1`. */
+export function poolOfVmss(vmss: string): string | undefined {
+  const m = VMSS_NAME.exec(vmss.trim());
+  return m ? (m[1] as string).toLowerCase() : undefined;
+}
+
+/** AKS's default node resource group of a cluster: `MC_<resourceGroup>_<cluster>_<region>`, cut to 80 characters. */
+export function defaultNodeResourceGroup(resourceGroup: string, cluster: string, region: string): string {
+  return `MC_${resourceGroup}_${cluster}_${region}`.slice(0, MAX_RG_LENGTH);
+}
+
 /**
  * Parse `/subscriptions/{s}/resourceGroups/{rg}/providers/{ns}/{type}/{name}/…`, ignoring case of the
  * keywords. Tolerates a missing `/` after `resourceGroups` (the AKS doc sample's `resourceGroups<rg>`): the
@@ -148,7 +185,7 @@ export function mapAksResource(resourceId: string, fleet?: FleetIndex): AksResou
       pool = (m[1] as string).toLowerCase();
       const second = arm.segments[1];
       if (second !== undefined && second.type.toLowerCase() === 'virtualmachines' && INSTANCE_ID.test(second.name)) {
-        node = `${first.name.toLowerCase()}${Number(second.name).toString(36).padStart(6, '0')}`;
+        node = nodeNameOf(first.name, second.name);
       }
     }
   }
@@ -240,7 +277,7 @@ function lookup(fleet: FleetIndex): FleetLookup {
       typeof cluster.nodeResourceGroup === 'string' && cluster.nodeResourceGroup.length > 0
         ? cluster.nodeResourceGroup
         : clusterRg !== undefined && typeof cluster.region === 'string'
-          ? `MC_${clusterRg}_${first?.name ?? cluster.name}_${cluster.region}`.slice(0, MAX_RG_LENGTH)
+          ? defaultNodeResourceGroup(clusterRg, first?.name ?? cluster.name, cluster.region)
           : undefined;
     if (nodeRg !== undefined) push(byNodeRg, nodeRg.toLowerCase(), entry);
     if (typeof cluster.name === 'string') push(byName, cluster.name.toLowerCase(), entry);

@@ -18,7 +18,28 @@ export {
 } from './regions.js';
 export type { AzureRegion, RegionCategory } from './regions.js';
 export { toIsoTime } from './time.js';
-export { parseEventGridBody, HANDLED_EVENT_TYPES, SUBSCRIPTION_VALIDATION_EVENT, ANNOTATION_STATUS, annotationStatus } from './eventGrid/index.js';
+export {
+  parseEventGridBody,
+  HANDLED_EVENT_TYPES,
+  SUBSCRIPTION_VALIDATION_EVENT,
+  ANNOTATION_STATUS,
+  annotationStatus,
+  annotationDeadline,
+  isPreemptionAnnotation,
+  PREEMPTION_ANNOTATIONS,
+  SPOT_PREEMPT_NOTICE_SECONDS,
+} from './eventGrid/index.js';
 export type { EventGridParse, EventGridParseOptions, EventSchema } from './eventGrid/index.js';
-export { mapAksResource, clusterIdFromTopic, parseArmId, armResourceType } from './aksResources.js';
+export {
+  mapAksResource,
+  clusterIdFromTopic,
+  parseArmId,
+  armResourceType,
+  nodeNameOf,
+  vmssOfNode,
+  instanceIdOfNode,
+  poolOfVmss,
+  defaultNodeResourceGroup,
+} from './aksResources.js';
+export { APPLICATION_XIDS, isApplicationXid, xidName } from './xid.js';
 export type { AksResourceRef, ArmId } from './aksResources.js';

@@ -44,6 +44,15 @@ export interface ResourceHealthSignal extends SignalBase {
   readonly pool?: string;
   readonly node?: string;
   readonly reason?: string;
+  /**
+   * ISO 8601: when the resource will be taken away, for notices that come *before* the impact (one optional
+   * field beyond DESIGN §4). Set only from Resource Notifications `ResourceAnnotated` (eventGrid/annotations.ts
+   * `annotationDeadline`): a Spot preemption (`VirtualMachinePreempted`) → the annotation's `occurredTime` +
+   * 30 s, Azure's minimum Preempt notice, unless the payload names a later `impactStartTime`; any other
+   * annotation → its `impactStartTime` when that is later than `occurredTime`. Absent when nothing says when
+   * (the impact may already have begun). A planner should read it as "no later than": Azure may act sooner.
+   */
+  readonly deadline?: string;
 }
 
 export interface NodeNotReadySignal extends SignalBase {

@@ -36,7 +36,14 @@ import { availabilityStatusChanged, resourceAnnotated, resourceChanged, schedule
 
 export type { EventSchema } from './envelope.js';
 export { SUBSCRIPTION_VALIDATION_EVENT } from './envelope.js';
-export { ANNOTATION_STATUS, annotationStatus } from './annotations.js';
+export {
+  ANNOTATION_STATUS,
+  annotationStatus,
+  annotationDeadline,
+  isPreemptionAnnotation,
+  PREEMPTION_ANNOTATIONS,
+  SPOT_PREEMPT_NOTICE_SECONDS,
+} from './annotations.js';
 
 export type EventGridParse =
   | { readonly kind: 'validation'; readonly validationCode: string; readonly schema: EventSchema }

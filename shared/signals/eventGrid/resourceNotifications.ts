@@ -3,7 +3,8 @@
  *   data: { resourceInfo: { id, name, type, location?, properties? }, operationalInfo: { resourceEventTime }, apiVersion? }
  *
  * - HealthResources.AvailabilityStatusChanged → `resourceHealth` (status from availabilityState);
- * - HealthResources.ResourceAnnotated → `resourceHealth` (status from the annotation, annotations.ts);
+ * - HealthResources.ResourceAnnotated → `resourceHealth` (status from the annotation, annotations.ts), with a
+ *   `deadline` for notices that come before the impact (Spot preemption: occurredTime + 30 s);
  * - Resources.CreatedOrUpdated / Deleted → `clusterLifecycle` for a managed cluster or an agent pool, else
  *   `ignored`;
  * - ContainerServiceEventResources.ScheduledEventEmitted → `clusterLifecycle` (`maintenance:<status>` or
@@ -18,7 +19,7 @@ import { clip, field, isRecord, norm, str, type JsonRecord } from '../read.js';
 import { toIsoTime } from '../time.js';
 import { armResourceType, clusterIdFromTopic, healthStatus, mapAksResource } from '../aksResources.js';
 import type { FleetIndex } from '../fleetIndex.js';
-import { annotationStatus } from './annotations.js';
+import { annotationDeadline, annotationStatus } from './annotations.js';
 import { at, base, ignored, type EventEnvelope } from './envelope.js';
 
 const MAX_DETAIL = 1000;
@@ -108,14 +109,19 @@ export function resourceAnnotated(env: EventEnvelope, fleet: FleetIndex | undefi
   const context = str(field(p, 'context'));
   const text = str(field(p, 'summary')) ?? str(field(p, 'reason'));
   const head = `${name ?? 'unnamed annotation'}${context !== undefined ? ` (${context})` : ''}`;
+  const status = annotationStatus(name, str(field(p, 'impactType')));
+  // The annotation's own time, not the delivery's: the notice period runs from when Azure emitted it.
+  const occurredAt = toIsoTime(field(p, 'occurredTime')) ?? env.observedAt;
+  const deadline = annotationDeadline(name, status, occurredAt, toIsoTime(field(p, 'impactStartTime')));
   return {
     kind: 'resourceHealth',
     ...base(env),
     resourceId: target.resourceId,
     resourceType: target.resourceType,
-    status: annotationStatus(name, str(field(p, 'impactType'))),
+    status,
     ...target.aks,
     reason: clip(text !== undefined ? `${head}: ${text}` : head, 500),
+    ...(deadline !== undefined ? { deadline } : {}),
   };
 }
 

@@ -188,6 +188,19 @@ const EXPECTED: Record<string, Signal[]> = {
       eventType: 'Prometheus/fragment-rule',
     },
   ],
+  // RECONSTRUCTED (SOURCES.md): node from Hostname (DCGM exporter's Helm chart sets NODE_NAME), XID from err_code.
+  'monitor-common-prometheus-gpu-xid-errors.json': [
+    {
+      kind: 'gpuFault',
+      id: '/subscriptions/<subscription id>/providers/Microsoft.AlertsManagement/alerts/<alert-guid>:Fired',
+      source: 'commonAlert',
+      observedAt: '2025-04-15T19:02:10.553Z',
+      cluster: 'aks-gpu-eus2',
+      node: 'aks-gpunp-12345678-vmss000003',
+      xid: 79,
+      stage: 'active',
+    },
+  ],
   'monitor-common-prometheus-kube-node-not-ready.json': [
     {
       kind: 'nodeNotReady',

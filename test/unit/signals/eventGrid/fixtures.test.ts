@@ -15,6 +15,9 @@ const AKS_TOPIC_CLUSTER =
 const AKS_ID = '1234567890abcdef1234567890abcdef12345678';
 const VM = '/subscriptions/{subscription-id}/resourceGroups/{rg-name}/providers/Microsoft.Compute/virtualMachines/{vm-name}';
 
+const SPOT_VM =
+  '/subscriptions/{subscription-id}/resourceGroups/MC_rg-gpu_aks-gpu-eus2_eastus2/providers/Microsoft.Compute/virtualMachineScaleSets/aks-spotgpu-12345678-vmss/virtualMachines/10';
+
 const eg = (signal: Signal): EventGridParse => ({ kind: 'signals', schema: 'eventGrid', signals: [signal] });
 
 const TABLE: Record<string, Row> = {
@@ -130,6 +133,25 @@ const TABLE: Record<string, Row> = {
         'VirtualMachineDeallocationInitiated (Customer Initiated): This virtual machine is stopped and deallocated as requested by an authorized user or process.',
     }),
   },
+  // RECONSTRUCTED (SOURCES.md): a Spot VMSS instance of an AKS pool in the default node resource group, so the
+  // cluster comes from the MC_ convention; instance 10 is node …vmss00000a; deadline = occurredTime + 30 s.
+  'eventgrid-arn-health-resource-annotated-spot-preempted.json': {
+    expected: eg({
+      kind: 'resourceHealth',
+      id: '5b0e6f43-8d2a-4c1e-9f7a-2d4c6e8a0b13',
+      source: 'eventGrid',
+      observedAt: '2025-04-15T20:11:42.123Z',
+      resourceId: SPOT_VM,
+      resourceType: 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines',
+      status: 'unavailable',
+      clusterId: '/subscriptions/{subscription-id}/resourceGroups/rg-gpu/providers/Microsoft.ContainerService/managedClusters/aks-gpu-eus2',
+      pool: 'spotgpu',
+      node: 'aks-spotgpu-12345678-vmss00000a',
+      reason:
+        'VirtualMachinePreempted (Platform Initiated): This Spot virtual machine is being preempted because Azure needed the capacity back or its price exceeded the maximum price you set.',
+      deadline: '2025-04-15T20:12:12.123Z',
+    }),
+  },
   'eventgrid-arn-resources-created-or-updated.json': {
     expected: eg({
       kind: 'ignored',
@@ -210,7 +232,7 @@ describe('Event Grid fixtures', () => {
   });
 
   it('the single-event fixtures are the AKS and ARN ones', () => {
-    expect(singleEvents.length).toBe(11);
+    expect(singleEvents.length).toBe(12);
   });
 
   it.each(singleEvents)('%s: as a one-element array, the same signals', (name) => {
