@@ -56,7 +56,7 @@ export async function alertStormBench(): Promise<string[]> {
   let quotaReads = 0;
   const ports: Ports = {
     fleet, state: new FleetState(store, fleet), clock: { now }, log: silentLogger,
-    ray: { submit: async () => 'submitted', stop: async () => 'notFound', get: async () => 'notFound', list: async () => [] },
+    ray: { submit: async () => 'submitted', stop: async () => 'notFound', get: async () => 'notFound', list: async () => [], jobsOnNodes: async () => [] },
     checkpoints: { latestComplete: async () => undefined },
     queue: { send: async () => {} },
     nodePools,

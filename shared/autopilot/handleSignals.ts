@@ -2,7 +2,7 @@
  * Signal in → recorded once → planned → executed. A duplicate delivery is acknowledged and changes
  * nothing; a signal recorded but never finished (a crash) is processed again.
  */
-import { execute, type ActionResult } from '../executor/execute.js';
+import { executePlan, type ActionResult } from '../executor/execute.js';
 import type { Ports } from '../executor/ports.js';
 import { errorMessage } from '../observability/logger.js';
 import { applyGuards } from '../planner/guards.js';
@@ -59,7 +59,7 @@ export async function processSignal(signal: Signal, ports: Ports): Promise<Signa
     const snapshot = await ports.state.snapshot(now);
     const plan = applyGuards(planForSignal(snapshot, signal, now), snapshot, now);
     ports.log.info('planned', { reasons: plan.reasons, actions: plan.actions.map((a) => a.key) });
-    const actions = await execute(plan, ports);
+    const actions = await executePlan(plan, ports);
     if (actions.some((a) => a.status === 'failed' || a.status === 'inProgress')) {
       return { id: signal.id, kind: signal.kind, status: 'recordedNotProcessed', reasons: plan.reasons, actions };
     }

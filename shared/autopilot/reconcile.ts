@@ -1,8 +1,9 @@
 /** The reconcile timer's work: finish unfinished signals, then re-plan from observed state. */
-import { execute, type ActionResult } from '../executor/execute.js';
+import { executePlan, type ActionResult } from '../executor/execute.js';
 import type { Ports } from '../executor/ports.js';
 import { applyGuards } from '../planner/guards.js';
 import { planReconcile, type RayListings } from '../planner/planReconcile.js';
+import { planNodeReconcile } from '../planner/planNodeReconcile.js';
 import type { RayJobInfo } from '../ports/rayJobs.js';
 import { processSignal } from './handleSignals.js';
 import { observeCapacity } from './observeCapacity.js';
@@ -31,15 +32,12 @@ export async function reconcile(ports: Ports): Promise<ReconcileOutcome> {
     if (list === 'unreachable') unreachable.push(c.name);
     else listings.set(c.id, list);
   }));
-  const plan = applyGuards(planReconcile(snapshot, listings as RayListings, now), snapshot, now);
+  const jobsPlan = planReconcile(snapshot, listings as RayListings, now);
+  const nodesPlan = planNodeReconcile(snapshot, now);
+  const plan = applyGuards({ ...jobsPlan, actions: [...nodesPlan.actions, ...jobsPlan.actions], reasons: [...nodesPlan.reasons, ...jobsPlan.reasons] }, snapshot, now);
   const log = ports.log.with({ correlationId: 'reconcile' });
-  // Everything but resizes first, in order (fast); then the resizes, one per pool, side by side: each
-  // follows an ARM operation that can take minutes and must not hold up the rest.
-  const resizes = plan.actions.filter((a) => a.kind === 'resizePool');
-  const rest = plan.actions.filter((a) => a.kind !== 'resizePool');
-  const actions = [
-    ...(rest.length ? await execute({ ...plan, actions: rest }, { ...ports, log }) : []),
-    ...(await Promise.all(resizes.map((a) => execute({ ...plan, actions: [a] }, { ...ports, log })))).flat(),
-  ];
+  // Resizes (one per pool) run side by side with the rest: each follows an ARM operation that can take
+  // minutes and must not hold up moves and drains.
+  const actions = await executePlan(plan, { ...ports, log });
   return { signalsRetried: unfinished.length, unreachableClusters: unreachable.sort(), actions };
 }

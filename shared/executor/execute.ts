@@ -83,3 +83,25 @@ export function policyVersion(policy: Policy): string {
   }
   return v;
 }
+
+/** Actions that follow an ARM operation (minutes in Azure): they run beside the rest, not before it. */
+const FOLLOWS_ARM = new Set<Action['kind']>(['resizePool', 'replaceNode']);
+
+/**
+ * `execute`, with every resize run side by side with the rest of the plan: a pool resize follows its ARM
+ * operation to the end, and a drain or a requeue must not wait minutes for node provisioning. Node
+ * records come first: a replacement marks the node's episode, which must exist by then.
+ */
+export async function executePlan(plan: Plan, ports: Ports): Promise<ActionResult[]> {
+  const parallel = plan.actions.filter((a) => FOLLOWS_ARM.has(a.kind));
+  if (parallel.length === 0) return execute(plan, ports);
+  const lead = plan.actions.filter((a) => a.kind === 'recordNodeFault');
+  const rest = plan.actions.filter((a) => !FOLLOWS_ARM.has(a.kind) && a.kind !== 'recordNodeFault');
+  const first = lead.length ? await execute({ ...plan, actions: lead }, ports) : [];
+  const quiet = { ...plan, withheld: [] };
+  const [main, ...others] = await Promise.all([
+    rest.length || !lead.length ? execute({ ...(lead.length ? quiet : plan), actions: rest }, ports) : Promise.resolve([]),
+    ...parallel.map((a) => execute({ ...quiet, actions: [a] }, ports)),
+  ]);
+  return [...first, ...main!, ...others.flat()];
+}

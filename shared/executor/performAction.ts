@@ -7,6 +7,8 @@ import { clusterGpus } from '../planner/snapshot.js';
 import type { Ports } from './ports.js';
 import { refreshQuota, resizePool } from './resizePool.js';
 import { NotApplicableError } from './errors.js';
+import { drainNode } from './drainNode.js';
+import { applyNodeFault } from '../nodes/nodeIncident.js';
 
 /** Does one action. Returns what happened, in words; throws when it should be retried. */
 /** `requestedBy`: 'autopilot' for automatic plans; an operator's moves are not limited by the disruption budget. */
@@ -78,6 +80,33 @@ export async function performAction(action: Action, ports: Ports, requestedBy = 
       const changed = await ports.state.ops.setFrozen(true, action.reason, 'autopilot', now);
       return changed ? `frozen: ${action.reason}` : 'already frozen';
     }
+    case 'recordNodeFault': {
+      const { value, changed } = await ports.state.mutateNode(action.fault.clusterId, action.fault.node, (cur) => {
+        const outcome = applyNodeFault(cur, action.fault);
+        return outcome.changed ? outcome.next : undefined;
+      });
+      return changed ? `${action.fault.node}: ${value!.bad ? 'failing' : 'fine'} (${value!.cause}, episode ${value!.openedAt})` : `${action.fault.node} unchanged`;
+    }
+    case 'drainNode':
+      return drainNode(action, ports);
+    case 'replaceNode': {
+      const outcome = action.decision ? await resizePool(action.decision, ports) : action.reason;
+      for (const node of action.node.split(', ')) {
+        await ports.state.mutateNode(action.clusterId, node, (cur) => cur && !cur.closedAt && !cur.replacement ? { ...cur, replacement: { at: now.toISOString(), outcome } } : undefined);
+      }
+      return outcome;
+    }
+    case 'closeNodeEpisode': {
+      const incident = await ports.state.node(action.clusterId, action.node);
+      if (!incident || incident.openedAt !== action.openedAt || incident.closedAt) return `${action.node}'s episode already closed`;
+      const uncordoned = action.uncordon ? await ports.kube.uncordon(action.clusterId, action.node) : undefined;
+      await ports.state.mutateNode(action.clusterId, action.node, (cur) => cur && cur.openedAt === action.openedAt && !cur.closedAt
+        ? { ...cur, closedAt: now.toISOString(), closedWhy: action.reason } : undefined);
+      return `${action.node}: episode closed${uncordoned ? `; ${uncordoned === 'uncordoned' ? 'uncordoned' : 'node gone'}` : ''}`;
+    }
+    case 'blockPool':
+      await ports.state.capacity.recordBlock(action.block, now);
+      return `${action.block.pool} not grown until ${action.block.until}`;
     case 'refreshQuota':
       // Best effort: a failed read must not leave the quota alert unfinished (reconcile reads stale quota anyway).
       return refreshQuota(ports, action.subscriptionId, action.region).catch((e) => `quota read failed (${errorMessage(e)}); reconcile reads it later`);
@@ -141,7 +170,7 @@ async function requeue(action: Extract<Action, { kind: 'requeueJob' }>, ports: P
     if (!cur || cur.attempt !== action.fromAttempt || cur.state !== 'running') return undefined;
     return withEvent({
       ...cur, state: 'requeued', attempt: action.toAttempt, excludeRegions: action.excludeRegions,
-      ...(resumeFrom ? { resumeFrom } : {}), region: undefined, clusterId: undefined, submissionId: undefined, runningSince: undefined,
+      ...(resumeFrom ? { resumeFrom } : {}), region: undefined, clusterId: undefined, submissionId: undefined, runningSince: undefined, drainingFrom: undefined,
     }, now, 'requeued', `${action.reason}${resumeFrom ? `; resume from ${resumeFrom}` : '; no complete checkpoint: starts over'}`);
   });
   if (old?.clusterId && old.submissionId) await release(ports, old.clusterId, old.submissionId);

@@ -3,6 +3,7 @@ import type { Logger } from '../observability/logger.js';
 import type { CheckpointStore } from '../ports/checkpoints.js';
 import type { Clock } from '../ports/clock.js';
 import type { JobQueue } from '../ports/jobQueue.js';
+import type { Kubernetes } from '../ports/kubernetes.js';
 import type { NodePools } from '../ports/nodePools.js';
 import type { QuotaReader } from '../ports/quota.js';
 import type { RayJobs } from '../ports/rayJobs.js';
@@ -16,6 +17,8 @@ export interface Ports {
   readonly checkpoints: CheckpointStore;
   readonly queue: JobQueue;
   readonly nodePools: NodePools;
+  /** Each AKS cluster's Kubernetes API (cordon, drain Ray workers). */
+  readonly kube: Kubernetes;
   readonly quota: QuotaReader;
   readonly clock: Clock;
   readonly log: Logger;

@@ -70,6 +70,14 @@ const policySchema = z.object({
     regionPercent: z.number().min(0).max(100).optional(),
     windowSeconds: z.number().min(1).optional(),
   }).strict().optional(),
+  nodes: z.object({
+    recoverySeconds: z.number().min(0).optional(),
+    stormNodes: z.number().int().min(1).optional(),
+    stormWindowSeconds: z.number().min(1).optional(),
+    replaceNotReadyAfterSeconds: z.number().min(0).optional(),
+    evictionWaitSeconds: z.number().min(0).optional(),
+    forgetAfterSeconds: z.number().min(1).optional(),
+  }).strict().optional(),
 }).strict();
 
 const fleetSchema = z.object({
@@ -125,19 +133,11 @@ export function parseFleetFile(text: string, source = 'fleet file'): FleetSpec {
       regionFraction: p.disruptionBudget?.regionPercent !== undefined ? p.disruptionBudget.regionPercent / 100 : DEFAULT_POLICY.disruptionBudget.regionFraction,
       windowMs: p.disruptionBudget?.windowSeconds !== undefined ? p.disruptionBudget.windowSeconds * 1000 : DEFAULT_POLICY.disruptionBudget.windowMs,
     },
+    nodes: nodePolicy(p.nodes),
   };
   return { regions: Object.keys(result.data.regions), clusters, policy, catalogue: fleetPools.catalogue };
 }
 
-/** Best effort on a file whose shape failed: pools naming VM sizes that neither Azure's table nor the file knows. */
-function unknownVmSizes(raw: unknown): string[] {
-  const file = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
-  const extra = vmSizesSchema.safeParse(file.vmSizes);
-  const known = new Set([...DEFAULT_CATALOGUE.keys(), ...Object.keys(extra.success ? extra.data ?? {} : {}).map((n) => n.toLowerCase())]);
-  const problems: string[] = [];
-  const regions = file.regions && typeof file.regions === 'object' ? (file.regions as Record<string, unknown>) : {};
-  for (const [region, value] of Object.entries(regions)) {
-    const clusters = (value as { clusters?: unknown } | null)?.clusters;
 /** The declared URL, or the service-proxy reference to the cluster's RayCluster head Service. */
 function rayEndpointOf(clusterId: string, ray: z.infer<typeof raySchema> | undefined): string {
   if (ray?.endpoint) return ray.endpoint.replace(/\/+$/, '');
@@ -149,6 +149,15 @@ function rayEndpointOf(clusterId: string, ray: z.infer<typeof raySchema> | undef
   });
 }
 
+/** Best effort on a file whose shape failed: pools naming VM sizes that neither Azure's table nor the file knows. */
+function unknownVmSizes(raw: unknown): string[] {
+  const file = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
+  const extra = vmSizesSchema.safeParse(file.vmSizes);
+  const known = new Set([...DEFAULT_CATALOGUE.keys(), ...Object.keys(extra.success ? extra.data ?? {} : {}).map((n) => n.toLowerCase())]);
+  const problems: string[] = [];
+  const regions = file.regions && typeof file.regions === 'object' ? (file.regions as Record<string, unknown>) : {};
+  for (const [region, value] of Object.entries(regions)) {
+    const clusters = (value as { clusters?: unknown } | null)?.clusters;
     if (!Array.isArray(clusters)) continue;
     clusters.forEach((c, i) => {
       const pools = (c as { pools?: unknown } | null)?.pools;
@@ -162,4 +171,18 @@ function rayEndpointOf(clusterId: string, ray: z.infer<typeof raySchema> | undef
     });
   }
   return problems;
+}
+
+const seconds = (v: number | undefined, fallback: number): number => (v !== undefined ? v * 1000 : fallback);
+
+function nodePolicy(n: z.infer<typeof policySchema>['nodes']): Policy['nodes'] {
+  const d = DEFAULT_POLICY.nodes;
+  return {
+    recoveryMs: seconds(n?.recoverySeconds, d.recoveryMs),
+    stormNodes: n?.stormNodes ?? d.stormNodes,
+    stormWindowMs: seconds(n?.stormWindowSeconds, d.stormWindowMs),
+    replaceNotReadyAfterMs: seconds(n?.replaceNotReadyAfterSeconds, d.replaceNotReadyAfterMs),
+    evictionWaitMs: seconds(n?.evictionWaitSeconds, d.evictionWaitMs),
+    forgetAfterMs: seconds(n?.forgetAfterSeconds, d.forgetAfterMs),
+  };
 }

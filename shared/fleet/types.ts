@@ -100,6 +100,25 @@ export interface Policy {
    * the outage and does not count.
    */
   readonly disruptionBudget: { readonly fleetFraction: number; readonly regionFraction: number; readonly windowMs: number };
+  /** Node, GPU and Spot failures (shared/nodes). */
+  readonly nodes: NodePolicy;
+}
+
+export interface NodePolicy {
+  /**
+   * A node's failure episode stays open until the node has been Ready this long: signals within it (a node
+   * flapping NotReady/Ready) are one episode and one drain. A node cordoned for NotReady is uncordoned then.
+   */
+  readonly recoveryMs: number;
+  /** This many distinct failed nodes in one region within `stormWindowMs` make the region suspect. */
+  readonly stormNodes: number;
+  readonly stormWindowMs: number;
+  /** A node NotReady this long is not coming back soon: its pool gets a replacement node. */
+  readonly replaceNotReadyAfterMs: number;
+  /** How long one drain waits for PodDisruptionBudgets (429s) before leaving the rest to the next pass. */
+  readonly evictionWaitMs: number;
+  /** An episode of a node that never reports Ready again (replaced, reimaged) is closed after this long. */
+  readonly forgetAfterMs: number;
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -117,6 +136,10 @@ export const DEFAULT_POLICY: Policy = {
   failoverWindowMs: 30 * 60_000,
   approvalAboveGpus: 0,
   disruptionBudget: { fleetFraction: 0.1, regionFraction: 0.25, windowMs: 10 * 60_000 },
+  nodes: {
+    recoveryMs: 10 * 60_000, stormNodes: 3, stormWindowMs: 10 * 60_000, replaceNotReadyAfterMs: 3 * 60_000,
+    evictionWaitMs: 20_000, forgetAfterMs: 60 * 60_000,
+  },
 };
 
 export type RegionHealthState = 'healthy' | 'suspect' | 'impaired' | 'recovering';
@@ -175,6 +198,11 @@ export interface JobRecord {
   readonly updatedAt: string;
   /** When the current attempt started running (for recovery-time figures). */
   readonly runningSince?: string;
+  /**
+   * Set while a node drain moves this job (node ref `<clusterId>|<node>`): its Ray job may show STOPPED before
+   * its requeue is recorded, and reconcile must finish the move rather than record the job as stopped.
+   */
+  readonly drainingFrom?: string;
   /** Clusters that failed to take this job, until when they are avoided for it. */
   readonly avoidClusters?: Readonly<Record<string, string>>;
   readonly history: readonly JobEvent[];

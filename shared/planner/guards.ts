@@ -11,7 +11,7 @@ import { holdOn, type Hold } from '../state/opsState.js';
 import type { Action, Plan } from './plan.js';
 import type { FleetSnapshot } from './snapshot.js';
 
-const DISRUPTIVE = new Set<Action['kind']>(['stopRayJob', 'requeueJob', 'resizePool']);
+const DISRUPTIVE = new Set<Action['kind']>(['stopRayJob', 'requeueJob', 'resizePool', 'drainNode', 'replaceNode']);
 
 export function applyGuards(plan: Plan, snapshot: FleetSnapshot, now: Date): Plan {
   if (plan.requestedBy && plan.requestedBy !== 'autopilot') return plan;
@@ -72,13 +72,17 @@ function heldBy(action: Action, snapshot: FleetSnapshot, holds: readonly Hold[])
     hold = holdOn(holds, { region: action.fromRegion, ...(job?.clusterId ? { clusterId: job.clusterId } : {}) });
   } else if (action.kind === 'resizePool') {
     hold = holdOn(holds, { region: action.decision.region, clusterId: action.decision.clusterId, pool: action.decision.pool });
+  } else if (action.kind === 'drainNode') {
+    hold = holdOn(holds, { region: action.region, clusterId: action.clusterId, ...(action.pool ? { pool: action.pool } : {}) });
+  } else if (action.kind === 'replaceNode' && action.decision) {
+    hold = holdOn(holds, { region: action.decision.region, clusterId: action.decision.clusterId, pool: action.decision.pool });
   }
   return hold ? `on hold until ${hold.until} by ${hold.by}: ${hold.reason}` : undefined;
 }
 
-/** The region a job-moving action moves work out of. */
+/** The region a job-moving action moves work out of (a node drain moves work off a node, not out of its region). */
 const movesOutOf = (action: Action): string | undefined =>
-  action.kind === 'requeueJob' ? action.fromRegion : action.kind === 'stopRayJob' && action.onlyIfImpaired ? action.onlyIfImpaired : undefined;
+  action.kind === 'requeueJob' && !action.drain ? action.fromRegion : action.kind === 'stopRayJob' && action.onlyIfImpaired ? action.onlyIfImpaired : undefined;
 
 /**
  * Never drain the last healthy region: if no other region takes work (healthy), the work stays: there is

@@ -1,6 +1,8 @@
 /** Plans are data: what to do, in order, and why. Every action carries a deterministic key. */
 import type { RegionName } from '../fleet/types.js';
 import type { ResizeDecision } from '../capacity/planCapacity.js';
+import type { PoolBlock } from '../capacity/capacityErrors.js';
+import type { NodeFault } from '../nodes/nodeFault.js';
 import type { RegionOutageSignal, ResourceHealthSignal } from '../signals/types.js';
 
 export type Action =
@@ -60,9 +62,42 @@ export type Action =
   | {
       /** A queued job that nothing has touched for too long (its message was lost): send it again. */
       readonly kind: 'resendJob'; readonly key: string; readonly jobId: string; readonly attempt: number; readonly updatedAt: string; readonly reason: string;
-    };
+    }
+  | NodeAction;
 
 export type ActionKind = Action['kind'];
+
+/** Node failure handling (shared/nodes, planNodeFailure, drainNode). */
+export type NodeAction =
+  | {
+      /** Apply a node signal to the node's failure episode (re-applied to fresh state at execution). */
+      readonly kind: 'recordNodeFault'; readonly key: string; readonly fault: NodeFault; readonly reason: string;
+    }
+  | {
+      /**
+       * Cordon the node, stop and requeue (from the last complete checkpoint) the Ray jobs with work on it, and
+       * remove its Ray worker pods: evicted (PodDisruptionBudgets honoured) when a replacement node is coming,
+       * else scaled in through KubeRay's workersToDelete. Once per episode (`openedAt`).
+       */
+      readonly kind: 'drainNode'; readonly key: string; readonly clusterId: string; readonly region: RegionName; readonly node: string;
+      readonly pool?: string; readonly openedAt: string; readonly cause: string; readonly deadline?: string; readonly replace: boolean;
+      /** The node still runs its work well (degraded): interrupting it spends the disruption budget. */
+      readonly chargeBudget: boolean; readonly reason: string;
+    }
+  | {
+      /** Ask for a replacement node (pool +1 within quota), or record why there can be none. */
+      readonly kind: 'replaceNode'; readonly key: string; readonly clusterId: string; readonly node: string; readonly openedAt: string;
+      readonly decision?: ResizeDecision; readonly reason: string;
+    }
+  | {
+      /** Keep automation from growing a pool for a while (its rolling upgrade failed: new nodes may not join). */
+      readonly kind: 'blockPool'; readonly key: string; readonly block: PoolBlock; readonly reason: string;
+    }
+  | {
+      /** The episode is over: close it, and uncordon the node when it was cordoned only for being NotReady. */
+      readonly kind: 'closeNodeEpisode'; readonly key: string; readonly clusterId: string; readonly node: string; readonly openedAt: string;
+      readonly uncordon: boolean; readonly reason: string;
+    };
 
 export interface Plan {
   /** What caused it: signal ids, or 'reconcile', or an operator request. */

@@ -41,7 +41,7 @@ export function planReconcile(snapshot: FleetSnapshot, listings: RayListings, no
       const isCurrent = info.submissionId === job.submissionId && cluster.id === job.clusterId;
       // Stopped by us while its region is impaired: the move is not finished (its requeue failed or was
       // cut short); evacuation below requeues it. Recording it as ended would lose the job.
-      const stoppedForMove = info.status === 'STOPPED' && snapshot.health.get(cluster.region)?.state === 'impaired';
+      const stoppedForMove = info.status === 'STOPPED' && (snapshot.health.get(cluster.region)?.state === 'impaired' || !!job.drainingFrom);
       if (isCurrent && terminal && job.state === 'running' && !stoppedForMove) {
         const outcome = info.status === 'SUCCEEDED' ? 'succeeded' : info.status === 'STOPPED' ? 'stopped' : 'failed';
         ended.add(job.jobId);

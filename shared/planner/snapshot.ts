@@ -4,6 +4,7 @@ import { gpusPerNode } from '../capacity/placementLimits.js';
 import type { VmCatalogue } from '../capacity/vmSizes.js';
 import type { ClusterLedger, ClusterSpec, JobRecord, Policy, RegionHealth, RegionName } from '../fleet/types.js';
 import type { PoolRecord } from '../state/capacityState.js';
+import { isOpen, type NodeIncident } from '../nodes/nodeIncident.js';
 import type { Approval, Failover, Freeze, Hold } from '../state/opsState.js';
 
 /** Observed capacity: pools as ARM reports them, the quota ledger, reservations, capacity blocks. */
@@ -25,6 +26,8 @@ export interface FleetSnapshot {
   readonly policy: Policy;
   /** Absent in plans that do not concern capacity (and in small unit tests). */
   readonly capacity?: CapacitySnapshot;
+  /** Node failure episodes (absent in small unit tests: no node is failing). */
+  readonly nodes?: readonly NodeIncident[];
   /** The operator's levers: absent means not frozen, no holds. */
   readonly ops?: { readonly freeze: Freeze; readonly holds: readonly Hold[]; readonly failovers?: readonly Failover[]; readonly approvals?: readonly Approval[] };
 }
@@ -35,16 +38,24 @@ export const allocatedGpus = (ledger: ClusterLedger | undefined): number =>
 /**
  * GPUs a cluster offers now: for managed pools, count × GPUs per node as ARM last reported them (a pool
  * not read yet counts its minCount, a pool being shrunk its target); otherwise the declared `gpus`.
+ * Nodes in an open failure episode offer nothing (ARM still counts them until AKS repairs or deletes them).
  */
 export function clusterGpus(snapshot: FleetSnapshot, cluster: ClusterSpec): number {
-  if (cluster.pools.length === 0 || !snapshot.capacity) return cluster.gpus;
+  const failed = failedNodes(snapshot, cluster.id);
+  if (cluster.pools.length === 0 || !snapshot.capacity) return Math.max(0, cluster.gpus - failed.length); // node sizes unknown: at least one GPU each
   const { catalogue, pools } = snapshot.capacity;
   let gpus = 0;
   for (const spec of cluster.pools) {
     const record = pools.find((p) => p.clusterId === cluster.id && p.pool === spec.name);
     // Until a pool is first read, assume its floor; while it shrinks, count only what it shrinks to.
     const nodes = record?.observed ? Math.min(record.observed.count, record.shrinkingTo ?? Infinity) : spec.minCount;
-    gpus += nodes * gpusPerNode(catalogue, record?.observed?.vmSize ?? spec.vmSize);
+    const lost = failed.filter((n) => (n.pool ?? cluster.pools[0]!.name) === spec.name).length;
+    gpus += Math.max(0, nodes - lost) * gpusPerNode(catalogue, record?.observed?.vmSize ?? spec.vmSize);
   }
   return gpus;
+}
+
+/** Nodes of a cluster in an open failure episode: cordoned (or about to be) until the episode closes. */
+export function failedNodes(snapshot: FleetSnapshot, clusterId: string): NodeIncident[] {
+  return (snapshot.nodes ?? []).filter((n) => isOpen(n) && n.clusterId.toLowerCase() === clusterId.toLowerCase());
 }

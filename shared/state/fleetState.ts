@@ -4,6 +4,7 @@
  */
 import { healthyRegion, NO_TRANSITION } from '../fleet/regionHealth.js';
 import type { ClusterLedger, FleetSpec, JobRecord, RegionHealth } from '../fleet/types.js';
+import { nodeKey, type NodeIncident } from '../nodes/nodeIncident.js';
 import type { FleetSnapshot } from '../planner/snapshot.js';
 import type { EntityStore } from '../ports/entityStore.js';
 import type { Signal } from '../signals/types.js';
@@ -108,8 +109,8 @@ export class FleetState {
 
   async snapshot(now: Date): Promise<FleetSnapshot> {
     const managesPools = this.fleet.clusters.some((c) => c.pools.length > 0);
-    const [regions, jobs, ledgers, pools, quota, reservations, blocks, freeze, holds, failovers, approvals] = await Promise.all([
-      this.store.list<RegionHealth>('region'), this.store.list<JobRecord>('job'), this.store.list<ClusterLedger>('ledger'),
+    const [regions, jobs, ledgers, nodes, pools, quota, reservations, blocks, freeze, holds, failovers, approvals] = await Promise.all([
+      this.store.list<RegionHealth>('region'), this.store.list<JobRecord>('job'), this.store.list<ClusterLedger>('ledger'), this.nodes(),
       managesPools ? this.capacity.pools() : [], managesPools ? this.capacity.quotaReads() : [],
       managesPools ? this.capacity.reservations() : [], managesPools ? this.capacity.blocks(now) : [],
       this.ops.freeze(), this.ops.holds(now), this.ops.failovers(now, this.fleet.policy.failoverWindowMs),
@@ -120,7 +121,7 @@ export class FleetState {
     for (const r of regions) health.set(r.value.region, r.value);
     return {
       regions: this.fleet.regions, clusters: this.fleet.clusters, policy: this.fleet.policy, health,
-      jobs: jobs.map((j) => j.value), ledgers: new Map(ledgers.map((l) => [l.value.clusterId, l.value])),
+      jobs: jobs.map((j) => j.value), ledgers: new Map(ledgers.map((l) => [l.value.clusterId, l.value])), nodes,
       ...(managesPools ? { capacity: { catalogue: this.fleet.catalogue, pools, ledger: ledgerOf(quota), reservations, blocks } } : {}),
       ops: { freeze, holds, failovers, approvals },
     };
@@ -132,6 +133,19 @@ export class FleetState {
 
   mutateJob(jobId: string, decide: (current: JobRecord | undefined) => JobRecord | undefined) {
     return mutate<JobRecord>(this.store, 'job', jobId, decide);
+  }
+
+  /** Node failure episodes (open and closed; a node's record is reused by its next episode). */
+  async nodes(): Promise<NodeIncident[]> {
+    return (await this.store.list<NodeIncident>('node')).map((e) => e.value);
+  }
+
+  async node(clusterId: string, node: string): Promise<NodeIncident | undefined> {
+    return (await this.store.get<NodeIncident>('node', rowKey(nodeKey(clusterId, node))))?.value;
+  }
+
+  mutateNode(clusterId: string, node: string, decide: (current: NodeIncident | undefined) => NodeIncident | undefined) {
+    return mutate<NodeIncident>(this.store, 'node', rowKey(nodeKey(clusterId, node)), decide);
   }
 
   /** One region's health record; undefined: it never changed state (healthy). */

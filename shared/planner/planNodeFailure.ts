@@ -1,0 +1,100 @@
+/**
+ * A node, GPU or Spot failure: record it in the node's episode, drain the node once per episode (cordon,
+ * move its Ray jobs from their last complete checkpoint, remove its workers), ask for a replacement when it
+ * will not come back, and — when many nodes of one region fail within a window — make the region suspect
+ * (one source of evidence: a storm of node failures more likely means the region is sick than that each
+ * node is). Pure: (snapshot, signal, now) → Plan.
+ */
+import { applyEvidence, healthyRegion } from '../fleet/regionHealth.js';
+import { planReplacements } from '../capacity/planReplacement.js';
+import { nodeFaultOf, poolOfNode, type NodeFault } from '../nodes/nodeFault.js';
+import { applyNodeFault, drainInterruptsRunningWork, isOpen, needsReplacement, nodeKey, type NodeIncident } from '../nodes/nodeIncident.js';
+import type { ResourceHealthSignal, Signal } from '../signals/types.js';
+import { afterHealthChange } from './afterHealthChange.js';
+import type { Action, Plan } from './plan.js';
+import type { FleetSnapshot } from './snapshot.js';
+
+/** undefined: the signal is not about a node (the caller plans it otherwise). */
+export function planNodeFailure(snapshot: FleetSnapshot, signal: Signal, now: Date): Plan | undefined {
+  const found = nodeFaultOf(signal, snapshot.clusters);
+  if (found === undefined) return undefined;
+  const trigger = [signal.id];
+  if ('ignore' in found) return { trigger, actions: [], reasons: [found.ignore] };
+  const fault: NodeFault = found.pool || !poolOfNode(found.node) ? found : { ...found, pool: poolOfNode(found.node)! };
+  const current = snapshot.nodes?.find((n) => nodeKey(n.clusterId, n.node) === nodeKey(fault.clusterId, fault.node));
+  const outcome = applyNodeFault(current, fault);
+  if (!outcome.changed) return { trigger, actions: [], reasons: [outcome.why] };
+  const next = outcome.next;
+  const actions: Action[] = [{ kind: 'recordNodeFault', key: `nodefault:${signal.id}`, fault, reason: outcome.why }];
+  const reasons = [outcome.why];
+  if (next.bad && !next.drainedAt) actions.push(drainAction(next));
+  const nodes = [...(snapshot.nodes ?? []).filter((n) => n !== current), next];
+  if (needsReplacement(next, snapshot.policy.nodes, now)) {
+    const { actions: replace, reasons: why } = replacementActions({ ...snapshot, nodes }, [next], now);
+    actions.push(...replace);
+    reasons.push(...why);
+  }
+  const storm = stormEvidence({ ...snapshot, nodes }, fault.region, now, signal.id);
+  actions.push(...storm.actions);
+  reasons.push(...storm.reasons);
+  return { trigger, actions, reasons };
+}
+
+export function drainAction(incident: NodeIncident): Extract<Action, { kind: 'drainNode' }> {
+  const charge = drainInterruptsRunningWork(incident.cause);
+  return {
+    kind: 'drainNode', key: `drain:${nodeKey(incident.clusterId, incident.node)}:${incident.openedAt}`, clusterId: incident.clusterId,
+    region: incident.region, node: incident.node, ...(incident.pool ? { pool: incident.pool } : {}), openedAt: incident.openedAt,
+    cause: incident.cause, ...(incident.deadline ? { deadline: incident.deadline } : {}), replace: incident.replace, chargeBudget: charge,
+    reason: `${incident.node}: ${incident.detail}: cordon it, move its Ray jobs from their last complete checkpoint, remove its workers${incident.deadline ? ` before ${incident.deadline}` : ''}${charge ? ' (the node still runs: counts against the disruption budget)' : ''}`,
+  };
+}
+
+/** Replacement actions for failed nodes, one per pool; 'later' ones are left for reconcile. */
+export function replacementActions(snapshot: FleetSnapshot, incidents: readonly NodeIncident[], now: Date): { actions: Action[]; reasons: string[] } {
+  const actions: Action[] = [];
+  const reasons: string[] = [];
+  for (const p of planReplacements(snapshot, incidents.map((i) => ({ clusterId: i.clusterId, node: i.node, ...(i.pool ? { pool: i.pool } : {}), openedAt: i.openedAt })), now)) {
+    const names = p.nodes.map((n) => n.node).join(', ');
+    if (p.kind === 'later') { reasons.push(`replacement for ${names}: later: ${p.why}`); continue; }
+    const first = p.nodes[0]!;
+    actions.push({
+      kind: 'replaceNode', key: `replace:${nodeKey(first.clusterId, first.node)}:${first.openedAt}:${p.nodes.length}`, clusterId: first.clusterId,
+      node: names, openedAt: first.openedAt, ...(p.kind === 'resize' ? { decision: p.decision } : {}),
+      reason: p.kind === 'resize' ? p.decision.reason : `no replacement for ${names}: ${p.why}`,
+    });
+    reasons.push(p.kind === 'resize' ? p.decision.reason : `no replacement for ${names}: ${p.why}`);
+  }
+  return { actions, reasons };
+}
+
+/**
+ * Region evidence from node failures: `stormNodes` distinct nodes of the region in open, bad episodes opened
+ * within the window make it suspect; fewer clear it again. The evidence source is the region's nodes as a
+ * whole, so a storm counts as one signal (a second, independent one is needed to impair the region).
+ */
+export function stormEvidence(snapshot: FleetSnapshot, region: string, now: Date, cause: string): { actions: Action[]; reasons: string[] } {
+  const { stormNodes, stormWindowMs } = snapshot.policy.nodes;
+  const failing = (snapshot.nodes ?? []).filter((n) => isOpen(n) && n.bad && n.region === region && now.getTime() - Date.parse(n.openedAt) <= stormWindowMs);
+  const source = `nodes/${region}`;
+  const current = snapshot.health.get(region) ?? healthyRegion(region, now.toISOString());
+  const known = current.evidence?.[source];
+  const storm = failing.length >= stormNodes;
+  if (storm === (known?.bad ?? false)) return { actions: [], reasons: [] };
+  const first = failing.map((n) => n.openedAt).sort()[0];
+  const signal: ResourceHealthSignal = {
+    kind: 'resourceHealth', source: 'operator', resourceId: `${region}/nodes`, resourceType: 'nodes',
+    // One id per storm (its first failure): re-planning the same storm is a duplicate, a new storm is not.
+    id: storm ? `nodestorm:${region}:${first}` : `nodestorm:${region}:clear:${now.toISOString()}`,
+    observedAt: now.toISOString(), status: storm ? 'unavailable' : 'available',
+    reason: storm ? `${failing.length} nodes failed within ${Math.round(stormWindowMs / 60_000)} min: ${failing.slice(0, 5).map((n) => n.node).join(', ')}${failing.length > 5 ? ', …' : ''}` : `fewer than ${stormNodes} failed nodes in the window`,
+  };
+  const outcome = applyEvidence(current, signal, source, now);
+  if (!outcome.changed) return { actions: [], reasons: [`${region}: ${outcome.why}`] };
+  const reason = outcome.next.state === current.state ? `${region} stays ${current.state}: ${outcome.next.reason}` : `${region} ${current.state} → ${outcome.next.state}: ${outcome.next.reason}`;
+  const after = afterHealthChange(snapshot, new Map(snapshot.health).set(region, outcome.next), now, signal.id, `node failures in ${region}`);
+  return {
+    actions: [{ kind: 'applyEvidence', key: `evidence:${region}:${signal.id}`, region, source, signal, reason }, ...after.actions],
+    reasons: [reason, ...after.reasons],
+  };
+}
