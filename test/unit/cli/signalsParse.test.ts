@@ -24,6 +24,14 @@ describe('autopilot signals parse', () => {
     expect(JSON.parse(r.stdout)[0]).toMatchObject({ kind: 'nodeNotReady', source: 'commonAlert' });
   });
 
+  it('prints the deadline of a Spot preemption (occurredTime + 30 s) with the node it takes away', () => {
+    const r = run('signals', 'parse', fixture('eventgrid-arn-health-resource-annotated-spot-preempted.json'));
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject([
+      { kind: 'resourceHealth', status: 'unavailable', node: 'aks-spotgpu-12345678-vmss00000a', deadline: '2025-04-15T20:12:12.123Z' },
+    ]);
+  });
+
   it('exits 2 with a clear message for a body it cannot read', () => {
     const dir = mkdtempSync(join(tmpdir(), 'autopilot-cli-'));
     writeFileSync(join(dir, 'nope.json'), JSON.stringify({ hello: 'world' }));
