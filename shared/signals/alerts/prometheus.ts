@@ -18,12 +18,16 @@
  *   - `node`: the first usable of the labels `node`, `kubernetes_node`, `Hostname`, `instance` (port cut).
  *     A scrape relabeling that adds the node name (`node` / `kubernetes_node` from
  *     `__meta_kubernetes_pod_node_name`) is preferred because DCGM exporter's own `Hostname` is the exporter
- *     *pod* name unless the exporter runs with NODE_NAME set, and `instance` is usually the pod IP and port.
+ *     *pod* name unless the exporter runs with NODE_NAME set (its Helm chart sets it from spec.nodeName and
+ *     the exporter then reports it: NVIDIA/dcgm-exporter internal/pkg/hostname), and `instance` is usually
+ *     the pod IP and port.
  *     Values that are an IP address or an exporter pod name (contain "dcgm-exporter") are skipped; if
  *     nothing usable is left the alert is `ignored` with the labels that were rejected.
  *   - `xid`: the `err_code` label (DCGM_FI_DEV_XID_ERRORS), else `xid` (DCGM_EXP_XID_ERRORS_COUNT), else
  *     `expressionValue` when the expression is the bare XID gauge compared with a constant (its value *is*
  *     the last XID); a count or rate is not an XID. Positive integers only.
+ *   - Application XIDs (13, 31, 43, 45, 68: the job's fault, not the GPU's) are `gpuFault` all the same: the
+ *     signal keeps DESIGN §4's fields and the planner tells them apart with `isApplicationXid` (xid.ts).
  * - Node alerts without a node label → `ignored` with the reason; never a throw.
  * - Anything else → `ignored`: "Prometheus alert X is not handled".
  *
