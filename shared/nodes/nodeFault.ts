@@ -5,6 +5,7 @@
  */
 import type { ClusterSpec } from '../fleet/types.js';
 import type { Signal } from '../signals/types.js';
+import { isApplicationXid, xidName } from '../signals/xid.js';
 
 /**
  * - notReady: the kubelet stopped reporting; it may come back (restart, network blip);
@@ -31,11 +32,6 @@ export interface NodeFault {
   readonly detail: string;
 }
 
-/**
- * NVIDIA's XID catalogue marks these as caused by the application (a bad kernel, a page fault in user
- * code, a stopped context), not by the GPU: the job's own problem, no reason to drain the node.
- */
-export const APPLICATION_XIDS: ReadonlySet<number> = new Set([13, 31, 43, 45]);
 
 /** The node fault a signal reports, `{ ignore }` with why when it is not one we act on, or undefined for other kinds. */
 export function nodeFaultOf(signal: Signal, clusters: readonly ClusterSpec[]): NodeFault | { readonly ignore: string } | undefined {
@@ -45,11 +41,11 @@ export function nodeFaultOf(signal: Signal, clusters: readonly ClusterSpec[]): N
       const cluster = findCluster(clusters, signal.clusterId, signal.cluster);
       if (!cluster) return { ignore: `${signal.kind} for ${signal.node}: cluster ${signal.clusterId ?? signal.cluster ?? '(none)'} is not (uniquely) in the fleet` };
       const bad = signal.stage === 'active';
-      if (signal.kind === 'gpuFault' && bad && signal.xid !== undefined && APPLICATION_XIDS.has(signal.xid)) {
+      if (signal.kind === 'gpuFault' && bad && signal.xid !== undefined && isApplicationXid(signal.xid)) {
         return { ignore: `XID ${signal.xid} on ${signal.node} is caused by the application, not the GPU: the node stays in service` };
       }
       const detail = signal.kind === 'gpuFault'
-        ? `GPU XID${signal.xid !== undefined ? ` ${signal.xid}` : ''} on ${signal.node} (${signal.stage})`
+        ? `GPU XID${signal.xid !== undefined ? ` ${signal.xid}${xidName(signal.xid) ? ` (${xidName(signal.xid)})` : ''}` : ''} on ${signal.node} (${signal.stage})`
         : `${signal.node} NotReady (${signal.stage})`;
       return {
         clusterId: cluster.id, region: cluster.region, node: signal.node, bad, cause: signal.kind === 'gpuFault' ? 'gpuFault' : 'notReady',

@@ -111,7 +111,7 @@ describe('a node failure signal', () => {
     expect(plan.reasons.join('\n')).toMatch(/replacement for .*later: .*last PUT 20 s ago/);
   });
 
-  it.each([13, 31, 43, 45])('XID %i is the application\'s fault: the node stays in service', (code) => {
+  it.each([13, 31, 43, 45, 68])('XID %i is the application\'s fault: the node stays in service', (code) => {
     const plan = planForSignal(fleet(), xid(node(2), code), NOW);
     expect(plan.actions).toEqual([]);
     expect(plan.reasons[0]).toMatch(/caused by the application/);
