@@ -130,8 +130,8 @@ function cacheKey(ref: PoolRef, eTag: string): string {
   return `${ref.clusterId.replace(/\/$/, '').toLowerCase()}/agentpools/${ref.pool.toLowerCase()}|${eTag}`;
 }
 
-/** The changes the adapter refuses without calling ARM. */
-function refuse(current: PoolState, change: PoolChange): PoolResult | undefined {
+/** The changes the adapter refuses without calling ARM (exported: the in-process simulator must refuse the same ones). */
+export function refuse(current: PoolState, change: PoolChange): PoolResult | undefined {
   if (change.kind === 'count') {
     if (current.autoscale) {
       return invalid('CountOnAutoscaledPool', `pool ${current.ref.pool} is autoscaled: change minCount/maxCount, never count`);

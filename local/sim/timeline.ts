@@ -1,0 +1,122 @@
+/**
+ * A scenario's timeline on the agenda: each event changes the world or the ARM model at its time, and the alert
+ * Azure would send about it is built as the real wire body (the twin's body builders) and delivered — after the
+ * detection delay, as many copies as asked, spread out and so reordered by the seeded generator.
+ */
+import type { ArmFault } from '../twin/arm/armTwin.js';
+import { quotaAlertBody } from '../twin/quotaAlert.js';
+import { serviceHealthAlertBody } from '../twin/serviceHealthAlert.js';
+import type { Agenda } from './agenda.js';
+import type { Harness } from './harness.js';
+import type { Disruption, Observer } from './observer.js';
+import type { Random } from './random.js';
+import type { Delivery, Scenario, ScenarioEvent } from './scenario.js';
+import { familyOf } from './scenarioFleet.js';
+
+export interface TimelineEntry {
+  readonly at: number;
+  readonly text: string;
+}
+
+/** Delivers one inbound body to the autopilot now (as POST /api/alerts would). */
+export type Deliver = (label: string, body: unknown) => void;
+
+export function scheduleTimeline(h: Harness, agenda: Agenda, observer: Observer, random: Random, deliver: Deliver): TimelineEntry[] {
+  const s = h.scenario;
+  const start = Date.parse(s.start);
+  const entries: TimelineEntry[] = [];
+  const baselines = new Map<string, number>();
+  const say = (text: string) => entries.push({ at: h.time.ms(), text });
+
+  const send = (event: ScenarioEvent, label: string, body: () => unknown, disruption?: Disruption) => {
+    const d: Delivery = 'deliveries' in event && event.deliveries ? event.deliveries : s.alerts;
+    const now = h.time.ms();
+    // The body is built once, when the condition is observed: every copy is the same alert (a duplicate).
+    const built = body();
+    for (let copy = 0; copy < d.copies; copy++) {
+      const at = now + d.delay + (d.spread > 0 ? random.int(d.spread + 1) : 0);
+      agenda.add(at, `${label}${d.copies > 1 ? ` (copy ${copy + 1}/${d.copies})` : ''}`, () => {
+        if (disruption) observer.detected(disruption);
+        deliver(label, built);
+      });
+    }
+  };
+
+  const serviceHealth = (region: string, trackingId: string, stage: 'Active' | 'Resolved') => () => serviceHealthAlertBody({
+    subscriptionId: h.fleet.subscription, trackingId, regions: [h.fleet.regions.find((r) => r.name === region)!.displayName], stage, at: h.time.now(),
+  });
+
+  const quotaAlert = (region: string, stage: 'Fired' | 'Resolved') => () => {
+    const family = familyOf(s, h.fleet, region);
+    const usage = h.arm.usage(h.fleet.subscription, region).find((u) => u.name.toLowerCase() === family.toLowerCase())!;
+    return quotaAlertBody({ subscriptionId: h.fleet.subscription, region, family, used: usage.used, limit: usage.limit, stage, at: h.time.now() });
+  };
+
+  const down = (e: ScenarioEvent & { region: string }, trackingId: string) => {
+    const d = observer.regionDown(`${e.region} down (${trackingId})`, [e.region]);
+    h.world.regionDown(e.region);
+    say(`${e.region} goes dark (${d.affected.size} jobs there); Service Health incident ${trackingId} Active`);
+    send(e, `Service Health ${trackingId} Active`, serviceHealth(e.region, trackingId, 'Active'), d);
+  };
+  const up = (e: ScenarioEvent & { region: string }, trackingId: string) => {
+    h.world.regionUp(e.region);
+    say(`${e.region} is back; Service Health incident ${trackingId} Resolved`);
+    send(e, `Service Health ${trackingId} Resolved`, serviceHealth(e.region, trackingId, 'Resolved'));
+  };
+
+  const apply = (e: ScenarioEvent): void => {
+    switch (e.event) {
+      case 'regionDown': return down(e, e.trackingId);
+      case 'regionUp': return up(e, e.trackingId);
+      case 'regionFlap':
+        // Each cycle is its own incident; the first goes down now, the rest follow on the agenda.
+        for (let i = 0; i < e.cycles; i++) {
+          const at = h.time.ms() + i * (e.downFor + e.upFor);
+          const id = `${e.trackingId}-${i + 1}`;
+          agenda.add(at, `flap ${id} down`, () => down(e, id));
+          agenda.add(at + e.downFor, `flap ${id} up`, () => up(e, id));
+        }
+        return;
+      case 'quotaExhausted': {
+        const family = familyOf(s, h.fleet, e.region);
+        const usage = h.arm.usage(h.fleet.subscription, e.region).find((u) => u.name.toLowerCase() === family.toLowerCase())!;
+        const key = `${e.region}|${family}`;
+        const baseline = (baselines.get(key) ?? 0) + Math.max(0, usage.limit - e.leaveVcpus - usage.used);
+        baselines.set(key, baseline);
+        h.arm.setBaseline(h.fleet.subscription, e.region, family, baseline);
+        say(`other workloads take ${family} quota in ${e.region}: ${e.leaveVcpus} vCPUs left; the quota alert fires`);
+        return send(e, `quota alert ${e.region} Fired`, quotaAlert(e.region, 'Fired'));
+      }
+      case 'quotaRestored': {
+        const family = familyOf(s, h.fleet, e.region);
+        baselines.delete(`${e.region}|${family}`);
+        h.arm.setBaseline(h.fleet.subscription, e.region, family, 0);
+        say(`${family} quota in ${e.region} is free again; the quota alert resolves`);
+        return send(e, `quota alert ${e.region} Resolved`, quotaAlert(e.region, 'Resolved'));
+      }
+      case 'quotaAlerts': {
+        say(`alert storm: ${e.count} quota alerts for ${e.region} over ${e.over / 1000} s`);
+        for (let i = 0; i < e.count; i++) {
+          // Distinct alerts (each its own evaluation time, so its own id), each delivered as the event says.
+          agenda.add(h.time.ms() + Math.floor((i * e.over) / e.count), `quota alert ${i + 1}/${e.count}`, () => send(e, `quota alert ${e.region} #${i + 1}`, quotaAlert(e.region, 'Fired')));
+        }
+        return;
+      }
+      case 'armFault': {
+        const clusterId = e.cluster ? h.fleet.clusterIds.get(e.cluster) : undefined;
+        const fault: ArmFault = h.arm.injectFault({
+          kind: e.kind, ...(e.region ? { region: e.region } : {}), ...(clusterId ? { clusterId } : {}),
+          ...(e.times !== undefined ? { times: e.times } : {}), ...(e.retryAfterSeconds !== undefined ? { retryAfterSeconds: e.retryAfterSeconds } : {}),
+        });
+        const where = e.cluster ?? e.region ?? 'every pool';
+        say(`ARM answers ${where} with ${e.kind}${e.for !== undefined ? ` for ${e.for / 1000} s` : ''}${e.times !== undefined ? ` (${e.times} requests)` : ''}`);
+        if (e.for !== undefined) agenda.add(h.time.ms() + e.for, `armFault ${e.kind} ends`, () => { fault.clear(); say(`ARM ${e.kind} on ${where} ends`); });
+        return;
+      }
+    }
+  };
+
+  for (const [i, e] of s.timeline.entries()) agenda.add(start + e.at, `timeline.${i} ${e.event}`, () => apply(e));
+  return entries;
+}
+
