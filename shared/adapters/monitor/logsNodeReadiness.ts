@@ -5,7 +5,7 @@
 import { LogsQueryClient, LogsQueryResultStatus } from '@azure/monitor-query-logs';
 import type { NodeReadinessResult, TelemetryCluster, TelemetryUnavailable } from '../../ports/telemetry.js';
 import { answer, validateClusters } from './askedClusters.js';
-import { DEFAULT_MONITOR_TIMEOUT_MS, logUnavailable, queryClientOptions, type MonitorAdapterOptions } from './monitorClientOptions.js';
+import { DEFAULT_MONITOR_TIMEOUT_MS, addDeadline, logUnavailable, queryClientOptions, type MonitorAdapterOptions } from './monitorClientOptions.js';
 import { describeMonitorError, unavailable } from './monitorFailures.js';
 import { nodeReadinessQuery, readNodeReadiness, windowDuration } from './nodeReadinessQuery.js';
 
@@ -28,6 +28,7 @@ export class LogsNodeReadiness {
     // The SDK appends the API version (`/v1`) only to its own default endpoint, never to one passed in.
     const endpoint = `${(options.endpoint ?? DEFAULT_LOGS_ENDPOINT).replace(/\/$/, '')}/v1`;
     this.client = options.workspaceId ? new LogsQueryClient(options.credential, queryClientOptions(options, endpoint)) : undefined;
+    if (this.client) addDeadline(this.client.pipeline, this.timeoutMs);
   }
 
   async nodeReadiness(clusters: readonly TelemetryCluster[], sinceMinutes: number): Promise<NodeReadinessResult> {
@@ -56,7 +57,6 @@ export class LogsNodeReadiness {
       const r = await this.client!.queryWorkspace(workspaceId, nodeReadinessQuery(valid.clusters.map((c) => c.id)), { duration }, {
         // Prefer: wait=<s> asks the service to give up by our deadline too, rather than run on unobserved.
         serverTimeoutInSeconds: Math.max(1, Math.ceil(this.timeoutMs / 1000)),
-        abortSignal: AbortSignal.timeout(this.timeoutMs),
       });
       if (r.status === LogsQueryResultStatus.PartialFailure) {
         // Kusto: "the consumer should ignore the entire result if observing a partial query failure".

@@ -9,7 +9,7 @@
 import { MetricsClient } from '@azure/monitor-query-metrics';
 import type { NodeReading, NodeReadinessResult, TelemetryCluster } from '../../ports/telemetry.js';
 import { answer, validateClusters } from './askedClusters.js';
-import { DEFAULT_MONITOR_TIMEOUT_MS, logUnavailable, queryClientOptions, type MonitorAdapterOptions } from './monitorClientOptions.js';
+import { DEFAULT_MONITOR_TIMEOUT_MS, addDeadline, logUnavailable, queryClientOptions, type MonitorAdapterOptions } from './monitorClientOptions.js';
 import { unavailable } from './monitorFailures.js';
 import {
   METRIC_NAMESPACE, NODE_CONDITION_AGGREGATION, NODE_CONDITION_FILTER, NODE_CONDITION_INTERVAL, NODE_CONDITION_METRIC, NODE_CONDITION_TOP,
@@ -78,15 +78,7 @@ export class MetricsNodeReadiness {
     if (!client) {
       const endpoint = this.template.replace('{region}', region).replace(/\/$/, '');
       client = new MetricsClient(endpoint, this.options.credential, queryClientOptions(this.options, endpoint));
-      const timeoutMs = this.timeoutMs;
-      // queryResources takes no abort signal, so the deadline rides on every request the client sends.
-      client.pipeline.addPolicy({
-        name: 'autopilotMonitorTimeout',
-        sendRequest: (request, next) => {
-          if (!request.timeout) request.timeout = timeoutMs;
-          return next(request);
-        },
-      });
+      addDeadline(client.pipeline, this.timeoutMs);
       this.clients.set(region, client);
     }
     return client;

@@ -5,6 +5,7 @@
  */
 import type { Agent } from 'node:https';
 import type { TokenCredential } from '@azure/core-auth';
+import type { LogsQueryClient } from '@azure/monitor-query-logs';
 import type { Logger } from '../../observability/logger.js';
 import type { TelemetryUnavailable } from '../../ports/telemetry.js';
 
@@ -30,6 +31,25 @@ export function queryClientOptions(options: MonitorAdapterOptions, endpoint: str
     retryOptions: { maxRetries: 0 },
     ...(options.agent ? { agent: options.agent } : {}),
   };
+}
+
+/** Both SDKs' pipeline (the same `@azure/core-rest-pipeline` type, named through one client). */
+type Pipeline = LogsQueryClient['pipeline'];
+
+/**
+ * The deadline rides on every request the client sends: neither SDK honours an abort signal here
+ * (`LogsQueryClient.queryWorkspace` keeps only `requestOptions` and the Prefer header of its options, and
+ * `MetricsClient.queryResources` takes none), so a per-request timeout is the one that fires. With no retries it
+ * bounds the whole question; it surfaces as an AbortError.
+ */
+export function addDeadline(pipeline: Pipeline, timeoutMs: number): void {
+  pipeline.addPolicy({
+    name: 'autopilotMonitorDeadline',
+    sendRequest: (request, next) => {
+      if (!request.timeout) request.timeout = timeoutMs;
+      return next(request);
+    },
+  });
 }
 
 export function logUnavailable(log: Logger | undefined, u: TelemetryUnavailable, context: Record<string, unknown>): void {

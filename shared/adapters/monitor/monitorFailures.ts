@@ -9,6 +9,7 @@ import type { TelemetryUnavailable } from '../../ports/telemetry.js';
 export interface MonitorErrorInfo {
   readonly code?: string;
   readonly message?: string;
+  readonly details?: readonly MonitorErrorInfo[];
   readonly innererror?: MonitorErrorInfo;
 }
 
@@ -23,14 +24,17 @@ interface RestErrorLike {
 
 const isRestError = (e: unknown): e is RestErrorLike => e instanceof Error && e.name === 'RestError';
 
-/** `code: message` for the error and each inner error, innermost last: Monitor puts the useful part deep inside. */
-export function describeMonitorError(info: MonitorErrorInfo | undefined): string | undefined {
-  const parts: string[] = [];
-  for (let i = info, depth = 0; i && depth < 5; i = i.innererror, depth++) {
-    const part = [i.code, i.message].filter(Boolean).join(': ');
-    if (part) parts.push(part);
-  }
-  return parts.length ? parts.join(' / ') : undefined;
+/**
+ * `code: message` for the error, its inner errors and its details, outermost first: Monitor puts the useful part
+ * deep inside (a PartialError's reason is in `details`, a syntax error's in `innererror`).
+ */
+export function describeMonitorError(info: MonitorErrorInfo | undefined, depth = 0): string | undefined {
+  if (!info || depth > 4) return undefined;
+  const parts = [[info.code, info.message].filter(Boolean).join(': ')];
+  parts.push(describeMonitorError(info.innererror, depth + 1) ?? '');
+  for (const d of info.details?.slice(0, 3) ?? []) parts.push(describeMonitorError(d, depth + 1) ?? '');
+  const text = parts.filter(Boolean).join(' / ');
+  return text || undefined;
 }
 
 function retryAfterMs(e: RestErrorLike): number | undefined {
