@@ -9,6 +9,7 @@ import type { ServiceBusClient } from '@azure/service-bus';
 import { loadSettings, type Settings } from './config/settings.js';
 import type { Ports } from './executor/ports.js';
 import { parseFleetFile } from './fleet/fleetFile.js';
+import { parseRayServiceProxyEndpoint } from './fleet/types.js';
 import { JOBS_QUEUE } from './jobs/jobSpec.js';
 import type { Logger } from './observability/logger.js';
 import { systemClock, type Clock } from './ports/clock.js';
@@ -37,7 +38,7 @@ export function configureRuntime(next: RuntimeOptions): void {
 export async function runtimePorts(log: Logger): Promise<Ports> {
   core ??= build(options).catch((e) => { core = undefined; throw e; });
   const c = await core;
-  return { fleet: c.fleet, state: c.state, ray: c.ray, checkpoints: c.checkpoints, queue: c.queue, nodePools: c.nodePools, quota: c.quota, clock: c.clock, log };
+  return { fleet: c.fleet, state: c.state, ray: c.ray, checkpoints: c.checkpoints, queue: c.queue, nodePools: c.nodePools, kube: c.kube, quota: c.quota, clock: c.clock, log };
 }
 
 export async function closeRuntime(): Promise<void> {
@@ -49,7 +50,7 @@ export async function closeRuntime(): Promise<void> {
 async function build(opts: RuntimeOptions): Promise<Core> {
   const settings = loadSettings(opts.env ?? process.env);
   const fleet = parseFleetFile(await readFile(settings.fleetFile, 'utf8'), settings.fleetFile);
-  const [{ createAzureCredential }, { TableEntityStore }, { BlobCheckpointStore }, { createServiceBusClient }, { ServiceBusJobQueue }, { HttpRayJobs }, { ArmNodePools }, { ComputeQuota }] = await Promise.all([
+  const [{ createAzureCredential }, { TableEntityStore }, { BlobCheckpointStore }, { createServiceBusClient }, { ServiceBusJobQueue }, { HttpRayJobs }, { ArmNodePools }, { ComputeQuota }, { AksConnections }, { ArmAksEndpoints }, { KubernetesApi }] = await Promise.all([
     import('./adapters/credentials.js'),
     import('./adapters/storage/tableEntityStore.js'),
     import('./adapters/storage/blobCheckpointStore.js'),
@@ -58,6 +59,9 @@ async function build(opts: RuntimeOptions): Promise<Core> {
     import('./adapters/ray/httpRayJobs.js'),
     import('./adapters/arm/armNodePools.js'),
     import('./adapters/arm/computeQuota.js'),
+    import('./adapters/kubernetes/aksConnections.js'),
+    import('./adapters/kubernetes/aksCredentials.js'),
+    import('./adapters/kubernetes/kubernetesApi.js'),
   ]);
   const storageCredential = opts.credential ?? await createAzureCredential(settings.storage);
   const sbCredential = opts.credential ?? await createAzureCredential(settings.serviceBus);
@@ -72,10 +76,18 @@ async function build(opts: RuntimeOptions): Promise<Core> {
     ...(settings.arm.pollIntervalMs !== undefined ? { updateIntervalInMs: settings.arm.pollIntervalMs } : {}),
     ...agent,
   };
+  // The ARM identity also reads each cluster's API server address and CA and gets the token for its API server; the
+  // API servers' TLS trust is their own CA from ARM (never `agent`, which only trusts the local twin's ARM face).
+  const connections = new AksConnections({ credential: armOptions.credential, endpoints: new ArmAksEndpoints(armOptions) });
+  // undici loads only when some cluster's Ray is reached through its API server.
+  const router = fleet.clusters.some((c) => parseRayServiceProxyEndpoint(c.rayEndpoint))
+    ? new (await import('./adapters/ray/serviceProxyRouter.js')).ServiceProxyRouter(connections)
+    : undefined;
   return {
     settings, fleet, state: new FleetState(store, fleet), checkpoints, queue,
     nodePools: new ArmNodePools(armOptions), quota: new ComputeQuota(armOptions),
-    ray: new HttpRayJobs({ timeoutMs: settings.rayTimeoutMs }), clock: opts.clock ?? systemClock,
-    close: async () => { await queue.close(); await sb.close(); },
+    kube: new KubernetesApi({ connections }),
+    ray: new HttpRayJobs({ timeoutMs: settings.rayTimeoutMs, ...(router ? { router } : {}) }), clock: opts.clock ?? systemClock,
+    close: async () => { await queue.close(); await sb.close(); await router?.close(); },
   };
 }

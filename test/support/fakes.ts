@@ -7,6 +7,7 @@ import type { JobMessage } from '../../shared/jobs/jobSpec.js';
 import { silentLogger } from '../../shared/observability/logger.js';
 import type { CheckpointStore } from '../../shared/ports/checkpoints.js';
 import type { JobQueue } from '../../shared/ports/jobQueue.js';
+import type { EvictionResult, KubeNodeInfo, KubePodInfo, Kubernetes, ScaleInResult } from '../../shared/ports/kubernetes.js';
 import type { NodePools, PoolChange, PoolRef, PoolResult, PoolState } from '../../shared/ports/nodePools.js';
 import type { QuotaReader, QuotaUsage } from '../../shared/ports/quota.js';
 import type { RayJobInfo, RayJobs, RaySubmitRequest } from '../../shared/ports/rayJobs.js';
@@ -45,6 +46,123 @@ export class FakeRayJobs implements RayJobs {
     if (this.unreachable.has(endpoint)) return 'unreachable' as const;
     return [...this.jobs.values()].filter((j) => j.endpoint === endpoint).map((j) => ({ submissionId: j.request.submissionId, status: j.status, metadata: j.request.metadata ?? {} }));
   }
+  /** Set per endpoint: Ray node IP → submission ids with work there (jobs that ended are left out, like the adapter). */
+  readonly work = new Map<string, Map<string, string[]>>();
+  placeWork(endpoint: string, nodeIp: string, ...submissionIds: string[]) {
+    const byIp = this.work.get(endpoint) ?? new Map<string, string[]>();
+    byIp.set(nodeIp, [...(byIp.get(nodeIp) ?? []), ...submissionIds]);
+    this.work.set(endpoint, byIp);
+  }
+  async jobsOnNodes(endpoint: string, nodeIps: readonly string[]) {
+    this.calls.push(`jobsOnNodes ${nodeIps.join(',')}`);
+    if (this.unreachable.has(endpoint)) return 'unreachable' as const;
+    const byIp = this.work.get(endpoint);
+    const ids = [...new Set(nodeIps.flatMap((ip) => byIp?.get(ip) ?? []))];
+    return ids.filter((id) => {
+      const status = this.jobs.get(`${endpoint}|${id}`)?.status;
+      return status === undefined || status === 'RUNNING' || status === 'PENDING';
+    });
+  }
+}
+
+interface FakeRayCluster {
+  resourceVersion: number;
+  groups: Map<string, { replicas: number; minReplicas: number; workersToDelete: string[] }>;
+}
+
+/**
+ * Nodes and pods per cluster with real state; evictions answer from a script (e.g. `blocked` twice, then evicted);
+ * RayClusters scale in like the adapter (victims = pods still in the group and not yet listed; never below minReplicas).
+ * Label selectors: `k=v` and `k` (exists), comma-separated; anything else throws so a test cannot pass by accident.
+ */
+export class FakeKubernetes implements Kubernetes {
+  /** `<clusterId>|<node>` → node. */
+  readonly nodes = new Map<string, KubeNodeInfo>();
+  /** `<clusterId>|<namespace>/<pod>` → pod. */
+  readonly pods = new Map<string, KubePodInfo>();
+  /** `<clusterId>|<namespace>/<pod>` → answers consumed in order before the pod is evicted. */
+  readonly evictionScript = new Map<string, EvictionResult[]>();
+  /** `<clusterId>|<namespace>/<rayCluster>` → its worker groups. */
+  readonly rayClusters = new Map<string, FakeRayCluster>();
+  readonly scaleIns: Array<{ clusterId: string; namespace: string; rayCluster: string; group: string; pods: readonly string[]; result: ScaleInResult }> = [];
+  readonly calls: string[] = [];
+  /** Clusters whose API server does not answer: every call throws a retryable error. */
+  readonly unreachable = new Set<string>();
+
+  addNode(clusterId: string, node: Partial<KubeNodeInfo> & { name: string }) {
+    this.nodes.set(`${clusterId}|${node.name}`, { unschedulable: false, ready: true, labels: {}, ...node });
+  }
+  addPod(clusterId: string, pod: Partial<KubePodInfo> & { name: string }) {
+    const full: KubePodInfo = { namespace: 'ray', phase: 'Running', labels: {}, terminating: false, ...pod };
+    this.pods.set(`${clusterId}|${full.namespace}/${full.name}`, full);
+  }
+  addRayCluster(clusterId: string, namespace: string, name: string, groups: Record<string, { replicas: number; minReplicas?: number }>) {
+    this.rayClusters.set(`${clusterId}|${namespace}/${name}`, {
+      resourceVersion: 1,
+      groups: new Map(Object.entries(groups).map(([g, v]) => [g, { replicas: v.replicas, minReplicas: v.minReplicas ?? 0, workersToDelete: [] }])),
+    });
+  }
+
+  async getNode(clusterId: string, node: string) {
+    this.reach(clusterId, `getNode ${node}`);
+    return this.nodes.get(`${clusterId}|${node}`) ?? ('notFound' as const);
+  }
+  async cordon(clusterId: string, node: string) {
+    return this.setUnschedulable(clusterId, node, true) ? ('cordoned' as const) : ('notFound' as const);
+  }
+  async uncordon(clusterId: string, node: string) {
+    return this.setUnschedulable(clusterId, node, false) ? ('uncordoned' as const) : ('notFound' as const);
+  }
+  async podsOnNode(clusterId: string, node: string, labelSelector?: string) {
+    this.reach(clusterId, `podsOnNode ${node}`);
+    const matches = selector(labelSelector);
+    return [...this.pods.entries()].filter(([k, p]) => k.startsWith(`${clusterId}|`) && p.nodeName === node && matches(p.labels)).map(([, p]) => p);
+  }
+  async evict(clusterId: string, namespace: string, pod: string): Promise<EvictionResult> {
+    this.reach(clusterId, `evict ${namespace}/${pod}`);
+    const key = `${clusterId}|${namespace}/${pod}`;
+    if (!this.pods.has(key)) return { outcome: 'notFound' };
+    const scripted = this.evictionScript.get(key)?.shift();
+    if (scripted && scripted.outcome !== 'evicted') return scripted;
+    this.pods.delete(key);
+    return { outcome: 'evicted' };
+  }
+  async scaleInRayWorkers(clusterId: string, namespace: string, rayCluster: string, group: string, pods: readonly string[]): Promise<ScaleInResult> {
+    this.reach(clusterId, `scaleIn ${namespace}/${rayCluster}/${group}`);
+    const record = (result: ScaleInResult) => { this.scaleIns.push({ clusterId, namespace, rayCluster, group, pods, result }); return result; };
+    const spec = this.rayClusters.get(`${clusterId}|${namespace}/${rayCluster}`)?.groups.get(group);
+    if (!spec) return record({ outcome: 'notFound' });
+    const victims = [...new Set(pods)].filter((name) => {
+      const p = this.pods.get(`${clusterId}|${namespace}/${name}`);
+      return p && !p.terminating && p.labels['ray.io/cluster'] === rayCluster && p.labels['ray.io/group'] === group && !spec.workersToDelete.includes(name);
+    });
+    if (!victims.length) return record({ outcome: 'nothingToDo' });
+    spec.replicas = Math.max(spec.minReplicas, spec.replicas - victims.length);
+    spec.workersToDelete.push(...victims);
+    this.rayClusters.get(`${clusterId}|${namespace}/${rayCluster}`)!.resourceVersion++;
+    return record({ outcome: 'patched', replicas: spec.replicas });
+  }
+
+  private setUnschedulable(clusterId: string, node: string, unschedulable: boolean): boolean {
+    this.reach(clusterId, `${unschedulable ? 'cordon' : 'uncordon'} ${node}`);
+    const cur = this.nodes.get(`${clusterId}|${node}`);
+    if (!cur) return false;
+    this.nodes.set(`${clusterId}|${node}`, { ...cur, unschedulable });
+    return true;
+  }
+  private reach(clusterId: string, call: string) {
+    this.calls.push(call);
+    if (this.unreachable.has(clusterId)) throw Object.assign(new Error(`${call}: connect ECONNREFUSED`), { retryable: true });
+  }
+}
+
+function selector(labelSelector: string | undefined): (labels: Readonly<Record<string, string>>) => boolean {
+  const terms = (labelSelector ?? '').split(',').map((t) => t.trim()).filter(Boolean).map((t) => {
+    if (!/^[\w./-]+(=[\w.-]*)?$/.test(t)) throw new Error(`FakeKubernetes: unsupported label selector term ${t}`);
+    const [k, v] = t.split('=') as [string, string | undefined];
+    return { k, v };
+  });
+  return (labels) => terms.every(({ k, v }) => (v === undefined ? k in labels : labels[k] === v));
 }
 
 /** Drops a message whose id it has seen, like a queue with duplicate detection. */
@@ -99,6 +217,7 @@ export function fakePorts(clusters: ClusterSpec[], policy: Partial<Policy> = {},
   const checkpoints = new FakeCheckpoints();
   const nodePools = new FakeNodePools();
   const quota = new FakeQuota();
-  const ports: Ports = { fleet, state: new FleetState(store, fleet), ray, queue, checkpoints, nodePools, quota, clock: { now }, log: silentLogger };
-  return { ports, store, ray, queue, checkpoints, nodePools, quota };
+  const kube = new FakeKubernetes();
+  const ports: Ports = { fleet, state: new FleetState(store, fleet), ray, queue, checkpoints, nodePools, kube, quota, clock: { now }, log: silentLogger };
+  return { ports, store, ray, queue, checkpoints, nodePools, kube, quota };
 }

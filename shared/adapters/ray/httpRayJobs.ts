@@ -1,8 +1,9 @@
 /**
- * `RayJobs` over the Ray Jobs REST API (dashboard, port 8265), with the global `fetch`.
+ * `RayJobs` over the Ray Jobs REST API and the Ray State API (dashboard, port 8265).
  *
- * `endpoint` is the dashboard's base URL: `http://127.0.0.1:8265`, or a Kubernetes API-server service-proxy
- * URL such as `https://<apiserver>/api/v1/namespaces/ray/services/rc-head-svc:8265/proxy`.
+ * `endpoint` is `ClusterSpec.rayEndpoint`: the dashboard's base URL (`http://127.0.0.1:8265`), or whatever the
+ * `router` resolves — with `ServiceProxyRouter`, an `aks-service-proxy:` reference becomes the AKS API server's
+ * service proxy with the cluster's CA and an Entra bearer token; a 401 there gets a fresh token and one retry.
  *
  * - Every request has its own timeout (`AbortSignal.timeout`); a network error, reset or timeout means the
  *   cluster did not answer: `stop`/`get`/`list` return 'unreachable', `submit` throws a retryable
@@ -11,14 +12,22 @@
  * - A duplicate `submission_id` is recognised by its text, not its status code (400 or 500 depending on the
  *   Ray version), as KubeRay does.
  * - Redirects are never followed (a 3xx is an error); credentials are never sent to another host.
+ * - A 404 that is a Kubernetes `Status` came from the API server in front of Ray (no such Service or namespace, e.g.
+ *   while the RayCluster is recreated), not from Ray: the cluster is unreachable, the job is not "not found".
+ * - A route that cannot be resolved for a reason that may pass (ARM or the token service not answering) is
+ *   'unreachable' like a network failure; one that can never work (bad reference, refused) throws.
  */
 import type { RayJobInfo, RayJobs, RayJobStatus, RaySubmitRequest } from '../../ports/rayJobs.js';
+import { directRouter, type RayRoute, type RayRouter } from './rayRoutes.js';
+import { stateListPath, stateRows, stringColumn } from './rayStateApi.js';
 
 export interface HttpRayJobsOptions {
   /** Per request, including reading the body. Default 3000 ms. */
   timeoutMs?: number;
-  /** Extra headers for every request, e.g. `{ authorization: 'Bearer …' }` or `{ 'x-ray-authorization': … }`. */
+  /** Extra headers for every request, e.g. `{ 'x-ray-authorization': … }`. */
   headers?: () => Promise<Record<string, string>> | Record<string, string>;
+  /** Resolves endpoints that are not base URLs. Default: every endpoint is a base URL. */
+  router?: RayRouter;
 }
 
 /** An answer from the Ray dashboard (or the proxy in front of it) that the adapter cannot turn into a result. */
@@ -66,7 +75,19 @@ export function joinRayUrl(endpoint: string, path: string): string {
   return `${base}/${path.replace(/^\/+/, '')}`;
 }
 
-type Outcome = { kind: 'response'; status: number; body: string } | { kind: 'unreachable'; cause: unknown };
+type Outcome = { kind: 'response'; url: string; status: number; body: string } | { kind: 'unreachable'; url: string; cause: unknown };
+
+/** A Kubernetes `Status` body: the answer of an API server proxying to Ray, not of Ray. */
+function isKubernetesStatus(body: string): boolean {
+  try {
+    const parsed = JSON.parse(body) as unknown;
+    return isRecord(parsed) && parsed['kind'] === 'Status' && parsed['apiVersion'] === 'v1';
+  } catch {
+    return false;
+  }
+}
+
+const LIVE_STATUSES: ReadonlySet<string> = new Set(['PENDING', 'RUNNING']);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -82,14 +103,15 @@ function stringRecord(value: unknown): Record<string, string> | undefined {
 export class HttpRayJobs implements RayJobs {
   private readonly timeoutMs: number;
   private readonly headersHook: HttpRayJobsOptions['headers'];
+  private readonly router: RayRouter;
 
   constructor(options: HttpRayJobsOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.headersHook = options.headers;
+    this.router = options.router ?? directRouter;
   }
 
   async submit(endpoint: string, request: RaySubmitRequest): Promise<'submitted' | 'duplicate'> {
-    const url = joinRayUrl(endpoint, '/api/jobs/');
     const payload = {
       entrypoint: request.entrypoint,
       submission_id: request.submissionId,
@@ -97,16 +119,16 @@ export class HttpRayJobs implements RayJobs {
       metadata: request.metadata,
       entrypoint_num_gpus: request.entrypointNumGpus,
     };
-    const outcome = await this.send('POST', url, JSON.stringify(payload));
+    const outcome = await this.send(endpoint, 'POST', '/api/jobs/', JSON.stringify(payload));
     if (outcome.kind === 'unreachable') {
-      throw new RayApiError(`Ray submit ${request.submissionId}: no answer from ${url}`, {
+      throw new RayApiError(`Ray submit ${request.submissionId}: no answer from ${outcome.url}`, {
         status: 0,
         body: '',
         retryable: true,
         cause: outcome.cause,
       });
     }
-    const { status, body } = outcome;
+    const { url, status, body } = outcome;
     if (status >= 200 && status < 300) {
       const parsed = this.parse(status, body, url);
       if (!isRecord(parsed) || parsed['submission_id'] !== request.submissionId) {
@@ -115,16 +137,18 @@ export class HttpRayJobs implements RayJobs {
       return 'submitted';
     }
     if (isDuplicateSubmissionText(body)) return 'duplicate';
+    if (isProxyOwnAnswer(status, body)) {
+      throw new RayApiError(`Ray submit ${request.submissionId}: the API server in front of Ray answered ${status} from ${url}`, { status, body, retryable: true });
+    }
     throw this.error('submit failed', status, body, url);
   }
 
   async stop(endpoint: string, submissionId: string): Promise<'stopped' | 'alreadyStopped' | 'notFound' | 'unreachable'> {
-    const url = joinRayUrl(endpoint, `/api/jobs/${encodeURIComponent(submissionId)}/stop`);
-    const outcome = await this.send('POST', url);
+    const outcome = await this.send(endpoint, 'POST', `/api/jobs/${encodeURIComponent(submissionId)}/stop`);
     if (outcome.kind === 'unreachable') return 'unreachable';
-    const { status, body } = outcome;
+    const { url, status, body } = outcome;
+    if (isProxyOwnAnswer(status, body) || GATEWAY_STATUSES.has(status)) return 'unreachable';
     if (status === 404) return 'notFound';
-    if (GATEWAY_STATUSES.has(status)) return 'unreachable';
     if (status >= 200 && status < 300) {
       const parsed = this.parse(status, body, url);
       if (isRecord(parsed) && typeof parsed['stopped'] === 'boolean') {
@@ -136,12 +160,11 @@ export class HttpRayJobs implements RayJobs {
   }
 
   async get(endpoint: string, submissionId: string): Promise<RayJobInfo | 'notFound' | 'unreachable'> {
-    const url = joinRayUrl(endpoint, `/api/jobs/${encodeURIComponent(submissionId)}`);
-    const outcome = await this.send('GET', url);
+    const outcome = await this.send(endpoint, 'GET', `/api/jobs/${encodeURIComponent(submissionId)}`);
     if (outcome.kind === 'unreachable') return 'unreachable';
-    const { status, body } = outcome;
+    const { url, status, body } = outcome;
+    if (isProxyOwnAnswer(status, body) || GATEWAY_STATUSES.has(status)) return 'unreachable';
     if (status === 404) return 'notFound';
-    if (GATEWAY_STATUSES.has(status)) return 'unreachable';
     if (status < 200 || status >= 300) throw this.error('get failed', status, body, url);
     const parsed = this.parse(status, body, url);
     // The id matched a plain driver job (by its hex job id), not a submission: no such submission.
@@ -152,44 +175,124 @@ export class HttpRayJobs implements RayJobs {
   }
 
   async list(endpoint: string): Promise<RayJobInfo[] | 'unreachable'> {
-    const url = joinRayUrl(endpoint, '/api/jobs/');
-    const outcome = await this.send('GET', url);
-    if (outcome.kind === 'unreachable') return 'unreachable';
-    const { status, body } = outcome;
-    if (GATEWAY_STATUSES.has(status)) return 'unreachable';
-    if (status < 200 || status >= 300) throw this.error('list failed', status, body, url);
-    const parsed = this.parse(status, body, url);
-    if (!Array.isArray(parsed)) throw this.error('job list is not an array', status, body, url);
+    const details = await this.jobDetails(endpoint);
+    if (details === 'unreachable') return details;
     const jobs: RayJobInfo[] = [];
-    for (const item of parsed) {
+    for (const item of details.items) {
       if (!isRecord(item) || item['type'] !== 'SUBMISSION') continue;
       const info = toJobInfo(item);
-      if (!info) throw this.error('unexpected job details in list', status, body, url);
+      if (!info) throw this.error('unexpected job details in list', details.status, details.body, details.url);
       jobs.push(info);
     }
     return jobs;
   }
 
+  /**
+   * Ray nodes at these IPs (`/api/v0/nodes`, matched locally on `node_ip`: one call, alive or dead, since a pod IP
+   * may have served a node that died) → for each, its ALIVE actors (`/api/v0/actors` filtered on `node_id` and
+   * `state` by Ray: small answers, one per node) → their `job_id`s → the submissions (`/api/jobs/`) of those jobs, plus
+   * those whose driver runs at one of these IPs, that are still PENDING or RUNNING (finished jobs need no move).
+   */
+  async jobsOnNodes(endpoint: string, nodeIps: readonly string[]): Promise<readonly string[] | 'unreachable'> {
+    const ips = new Set(nodeIps);
+    if (!ips.size) return [];
+    const nodes = await this.stateList(endpoint, stateListPath('nodes'));
+    if (nodes === 'unreachable') return nodes;
+    const nodeIds = new Set(nodes.filter((n) => ips.has(stringColumn(n, 'node_ip') ?? '')).map((n) => stringColumn(n, 'node_id')).filter((id): id is string => id !== undefined));
+    const jobIds = new Set<string>();
+    for (const nodeId of nodeIds) {
+      const actors = await this.stateList(endpoint, stateListPath('actors', [['node_id', '=', nodeId], ['state', '=', 'ALIVE']]));
+      if (actors === 'unreachable') return actors;
+      for (const actor of actors) {
+        // Ray filters already; checked again so a server that ignored a filter cannot widen the answer.
+        const jobId = stringColumn(actor, 'job_id');
+        if (jobId && stringColumn(actor, 'node_id') === nodeId && stringColumn(actor, 'state') === 'ALIVE') jobIds.add(jobId);
+      }
+    }
+    const details = await this.jobDetails(endpoint);
+    if (details === 'unreachable') return details;
+    const submissions: string[] = [];
+    for (const item of details.items) {
+      if (!isRecord(item) || item['type'] !== 'SUBMISSION' || !LIVE_STATUSES.has(String(item['status']))) continue;
+      const submissionId = stringColumn(item, 'submission_id');
+      const jobId = stringColumn(item, 'job_id');
+      const driver = item['driver_info'];
+      const driverIp = isRecord(driver) ? stringColumn(driver, 'node_ip_address') : undefined;
+      const driverNode = stringColumn(item, 'driver_node_id');
+      const onNodes = (jobId !== undefined && jobIds.has(jobId)) || (driverIp !== undefined && ips.has(driverIp)) || (driverNode !== undefined && nodeIds.has(driverNode));
+      if (submissionId && onNodes && !submissions.includes(submissionId)) submissions.push(submissionId);
+    }
+    return submissions;
+  }
+
   // -------------------------------------------------------------------------------------------------------
 
-  private async send(method: 'GET' | 'POST', url: string, body?: string): Promise<Outcome> {
-    // The hook runs outside the network try: a failure to get a token is not the cluster being down.
-    const extra = this.headersHook ? await this.headersHook() : {};
-    const headers: Record<string, string> = { accept: 'application/json', ...extra };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+  /** `GET /api/jobs/`: every job, submissions and drivers. */
+  private async jobDetails(endpoint: string): Promise<{ items: unknown[]; url: string; status: number; body: string } | 'unreachable'> {
+    const outcome = await this.send(endpoint, 'GET', '/api/jobs/');
+    if (outcome.kind === 'unreachable') return 'unreachable';
+    const { url, status, body } = outcome;
+    if (isProxyOwnAnswer(status, body) || GATEWAY_STATUSES.has(status)) return 'unreachable';
+    if (status < 200 || status >= 300) throw this.error('list failed', status, body, url);
+    const parsed = this.parse(status, body, url);
+    if (!Array.isArray(parsed)) throw this.error('job list is not an array', status, body, url);
+    return { items: parsed, url, status, body };
+  }
+
+  private async stateList(endpoint: string, path: string): Promise<readonly Record<string, unknown>[] | 'unreachable'> {
+    const outcome = await this.send(endpoint, 'GET', path);
+    if (outcome.kind === 'unreachable') return 'unreachable';
+    const { url, status, body } = outcome;
+    if (isProxyOwnAnswer(status, body) || GATEWAY_STATUSES.has(status)) return 'unreachable';
+    if (status < 200 || status >= 300) throw this.error('State API call failed', status, body, url);
+    const rows = stateRows(this.parse(status, body, url));
+    if (!rows.ok) throw this.error(rows.problem, status, body, url);
+    return rows.rows;
+  }
+
+  private async send(endpoint: string, method: 'GET' | 'POST', path: string, body?: string): Promise<Outcome> {
+    let route: RayRoute;
     try {
-      const response = await fetch(url, {
+      route = await this.router.route(endpoint);
+    } catch (cause) {
+      // ARM or the token service not answering now is the cluster being out of reach; anything else is a fault.
+      if (isRetryable(cause)) return { kind: 'unreachable', url: endpoint, cause };
+      throw cause;
+    }
+    let outcome = await this.sendOnce(route, method, path, body);
+    if (outcome.kind === 'response' && outcome.status === 401 && route.refreshed) {
+      try {
+        route = await route.refreshed();
+      } catch (cause) {
+        if (isRetryable(cause)) return { kind: 'unreachable', url: outcome.url, cause };
+        throw cause;
+      }
+      outcome = await this.sendOnce(route, method, path, body);
+    }
+    return outcome;
+  }
+
+  private async sendOnce(route: RayRoute, method: 'GET' | 'POST', path: string, body?: string): Promise<Outcome> {
+    const url = joinRayUrl(route.baseUrl, path);
+    // The hook runs outside the network try: a failure to get a header is not the cluster being down.
+    const extra = this.headersHook ? await this.headersHook() : {};
+    const headers: Record<string, string> = { accept: 'application/json', ...extra, ...route.headers };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const send = route.fetch ?? (fetch as unknown as NonNullable<RayRoute['fetch']>);
+    try {
+      const response = await send(url, {
         method,
         headers,
-        body,
+        ...(body !== undefined ? { body } : {}),
         redirect: 'manual',
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       // The same signal bounds reading the body.
       const text = await response.text();
-      return { kind: 'response', status: response.status, body: text };
+      return { kind: 'response', url, status: response.status, body: text };
     } catch (cause) {
-      return { kind: 'unreachable', cause };
+      route.failed?.(cause);
+      return { kind: 'unreachable', url, cause };
     }
   }
 
@@ -213,6 +316,13 @@ export class HttpRayJobs implements RayJobs {
     });
   }
 }
+
+/** A 404 the API server proxying to Ray sent itself (no such Service or namespace). */
+function isProxyOwnAnswer(status: number, body: string): boolean {
+  return status === 404 && isKubernetesStatus(body);
+}
+
+const isRetryable = (e: unknown): boolean => typeof e === 'object' && e !== null && (e as { retryable?: unknown }).retryable === true;
 
 function toJobInfo(value: unknown): RayJobInfo | undefined {
   if (!isRecord(value)) return undefined;
