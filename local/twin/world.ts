@@ -1,18 +1,39 @@
 /**
- * The fleet twin's world: regions, AKS clusters with GPUs, and Ray jobs that run, write checkpoints
- * to Blob Storage the way Ray Train does, and resume from the checkpoint they are given. It ticks on
- * a clock; faces (Ray Jobs API per cluster) are views onto it. Outages freeze a region: its clusters
- * stop answering and its jobs stop making progress; when the region comes back, the pods that ran
- * there are gone and those jobs have failed.
+ * The fleet twin's world: regions, AKS clusters with GPU nodes, and Ray jobs that run on those nodes, write
+ * checkpoints to Blob Storage the way Ray Train does, and resume from the checkpoint they are given. It ticks on
+ * a clock (`now` is injected, `tick()` is public, so it also runs on a virtual clock); faces (Ray Jobs API,
+ * Kubernetes API) are views onto it.
+ *
+ * - Outages freeze a region: its clusters stop answering and nothing there moves; when the region comes back,
+ *   the jobs that ran there have failed.
+ * - Each cluster's nodes, pods, RayCluster, PodDisruptionBudget and Ray nodes live in a `KubeCluster`
+ *   (`kubernetes/kubeCluster.ts`). A job that starts takes its GPUs on placeable nodes (schedulable, Ready,
+ *   healthy GPUs, a live worker pod) and runs one Ray Train worker actor per node; it waits PENDING while
+ *   they do not have room.
+ * - Node faults: a NotReady node or one with a GPU XID stalls its jobs; after `failJobsAfterTicks` ticks of
+ *   that they fail, as Ray Train gives up. A Spot eviction takes the VM at its deadline, a lost node at once:
+ *   its pods go and the jobs on them fail. A worker pod that is evicted or deleted fails its jobs when it is
+ *   gone.
  */
 import { EventEmitter } from 'node:events';
+import { KubeCluster, type KubeEvents } from './kubernetes/kubeCluster.js';
+import type { NodeRemovalReason, TwinNode, TwinPod, WorldPool } from './kubernetes/model.js';
+import { kubeUid } from './kubernetes/names.js';
+import { ClusterBackend } from './ray/clusterBackend.js';
 import { rayJobIdHex, type RayBackend, type RayJobDetails, type RaySubmitToBackend } from './ray/rayBackend.js';
+
+export type { WorldPool } from './kubernetes/model.js';
 
 export interface WorldCluster {
   readonly id: string;
   readonly name: string;
   readonly region: string;
+  /** GPUs declared for the cluster; without `pools`, one pool `gpu` of this many single-GPU nodes. */
   readonly gpus: number;
+  /** GPU node pools (the system pool with the Ray head is added on its own). */
+  readonly pools?: readonly WorldPool[];
+  /** `maxUnavailable` of the `ray-workers` PodDisruptionBudget. Default 1. */
+  readonly pdbMaxUnavailable?: number;
 }
 
 export interface WorldRegion {
@@ -24,6 +45,21 @@ export interface WorldRegion {
 /** Where checkpoints go: Blob Storage in the twin (Azurite). */
 export interface CheckpointSink {
   write(path: string, content: string): Promise<void>;
+}
+
+export interface WorldOptions {
+  /** Ticks a NotReady or GPU-faulted node stalls its jobs before they fail. Default 30. */
+  readonly failJobsAfterTicks?: number;
+  /** Ticks a deleted pod lingers (its grace period). Default 1. */
+  readonly terminationTicks?: number;
+}
+
+/** Where a running job has its GPUs: one Ray Train worker actor per node. */
+export interface JobPlacement {
+  readonly node: string;
+  readonly pod: string;
+  readonly gpus: number;
+  readonly actorId: string;
 }
 
 export interface TwinJob {
@@ -47,6 +83,11 @@ export interface TwinJob {
   /** Serialises this job's checkpoint uploads so the snapshot never points backwards. */
   writes: Promise<void>;
   lastCompleteCheckpoint?: string;
+  /** Set when the job starts; kept after it ends. */
+  placement: readonly JobPlacement[];
+  /** Steps done since the last complete checkpoint when the job failed: work to redo. */
+  lostSteps?: number;
+  readonly rayNamespace: string;
 }
 
 export interface WorldStats {
@@ -55,28 +96,63 @@ export interface WorldStats {
   readonly jobsSucceeded: number;
 }
 
-export interface WorldEvents {
+export interface WorldEvents extends KubeEvents {
   jobStarted: [TwinJob];
   jobEnded: [TwinJob];
   checkpoint: [TwinJob, string];
   regionDown: [string];
   regionUp: [string];
+  nodeNotReady: [clusterId: string, node: string];
+  nodeReady: [clusterId: string, node: string];
+  gpuXid: [clusterId: string, node: string, xid: number];
+  /** The VM will be evicted at `deadlineMs` (the Scheduled Events `Preempt` notice). */
+  spotEvictionNotice: [clusterId: string, node: string, deadlineMs: number];
 }
+
+const POD_GONE: Record<string, string> = {
+  evicted: 'was evicted',
+  deleted: 'was deleted',
+  workersToDelete: 'was scaled in by KubeRay',
+  surplus: 'was scaled in by KubeRay',
+  nodeRemoved: 'was lost with its node',
+};
 
 export class FleetWorld extends EventEmitter<WorldEvents> {
   readonly clusters: ReadonlyMap<string, WorldCluster>;
+  readonly failJobsAfterTicks: number;
   private readonly down = new Set<string>();
-  /** GPUs per cluster when pools changed them (otherwise the declared `gpus`). */
-  private readonly capacity = new Map<string, number>();
+  private readonly kubes = new Map<string, KubeCluster>();
   /** By cluster and submission id: like real Ray, each cluster only knows its own submissions. */
   private readonly jobs = new Map<string, TwinJob>();
+  private ticks = 0;
   private doubleRunTicks = 0;
   private jobsSucceeded = 0;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(readonly regions: readonly WorldRegion[], clusters: readonly WorldCluster[], private readonly sink: CheckpointSink, private readonly now: () => number = Date.now) {
+  constructor(
+    readonly regions: readonly WorldRegion[],
+    clusters: readonly WorldCluster[],
+    private readonly sink: CheckpointSink,
+    private readonly now: () => number = Date.now,
+    options: WorldOptions = {},
+  ) {
     super();
     this.clusters = new Map(clusters.map((c) => [c.id, c]));
+    this.failJobsAfterTicks = options.failJobsAfterTicks ?? 30;
+    const hooks = {
+      now: () => this.now(),
+      tick: () => this.ticks,
+      emit: <K extends keyof KubeEvents>(event: K, ...args: KubeEvents[K]) => {
+        (this.emit as (e: K, ...a: KubeEvents[K]) => boolean)(event, ...args);
+      },
+    };
+    for (const c of clusters) {
+      const pools = c.pools ?? [{ name: 'gpu', gpusPerNode: 1, count: c.gpus }];
+      this.kubes.set(c.id, new KubeCluster(c, pools, {
+        ...(c.pdbMaxUnavailable !== undefined ? { pdbMaxUnavailable: c.pdbMaxUnavailable } : {}),
+        ...(options.terminationTicks !== undefined ? { terminationTicks: options.terminationTicks } : {}),
+      }, hooks));
+    }
   }
 
   /** Advance the world every `stepMs` (one training step per tick for every running job). */
@@ -97,9 +173,19 @@ export class FleetWorld extends EventEmitter<WorldEvents> {
   }
 
   backend(clusterId: string): RayBackend {
-    const cluster = this.clusters.get(clusterId);
-    if (!cluster) throw new Error(`no cluster ${clusterId}`);
-    return new ClusterBackend(this, cluster);
+    return new ClusterBackend(this, this.cluster(clusterId));
+  }
+
+  /** A cluster's Kubernetes state (nodes, pods, RayCluster, PDB, Ray nodes and actors). */
+  kube(clusterId: string): KubeCluster {
+    const kube = this.kubes.get(clusterId);
+    if (!kube) throw new Error(`no cluster ${clusterId}`);
+    return kube;
+  }
+
+  /** World ticks so far. */
+  get tickCount(): number {
+    return this.ticks;
   }
 
   isDown(region: string): boolean { return this.down.has(region); }
@@ -120,21 +206,93 @@ export class FleetWorld extends EventEmitter<WorldEvents> {
     this.emit('regionUp', region);
   }
 
-  /** GPUs a cluster's pools offer now; the ARM twin calls this when a pool's new count takes effect. */
+  // ------------------------------------------------------------------------------------------------ capacity
+
+  /**
+   * A pool's node count (the ARM twin's `poolScaled`): adds nodes, or removes idle ones first; jobs on removed
+   * nodes fail. The Ray worker group follows (see `KubeCluster.setPoolNodes`).
+   */
+  setPoolNodes(clusterId: string, pool: string, count: number, gpusPerNode = 1, vmSize?: string): void {
+    const kube = this.kube(clusterId);
+    const busy = (node: string): boolean => this.runningOn(clusterId).some((j) => j.placement.some((p) => p.node === node));
+    this.podsGone(clusterId, kube.setPoolNodes(pool, count, gpusPerNode, busy, vmSize));
+  }
+
+  /** GPUs a cluster's pools offer now, as nodes of its first GPU pool (a thin wrapper over `setPoolNodes`). */
   setClusterGpus(clusterId: string, gpus: number): void {
-    if (!this.clusters.has(clusterId)) throw new Error(`no cluster ${clusterId}`);
-    this.capacity.set(clusterId, gpus);
+    const pool = this.kube(clusterId).gpuPools()[0] ?? { name: 'gpu', gpusPerNode: 1 };
+    const perNode = Math.max(1, pool.gpusPerNode);
+    this.setPoolNodes(clusterId, pool.name, Math.ceil(gpus / perNode), perNode);
   }
 
+  /** GPUs on the cluster's nodes, whatever their state. */
   clusterGpus(clusterId: string): number {
-    return this.capacity.get(clusterId) ?? this.clusters.get(clusterId)!.gpus;
+    return this.kube(clusterId).gpuNodes().reduce((n, node) => n + node.gpus, 0);
   }
 
+  /** GPUs a new job could take now: free GPUs on placeable nodes. */
   freeGpus(clusterId: string): number {
-    let used = 0;
-    for (const j of this.jobs.values()) if (j.clusterId === clusterId && j.status === 'RUNNING') used += j.gpus;
-    return this.clusterGpus(clusterId) - used;
+    const kube = this.kube(clusterId);
+    return kube.gpuNodes().filter((n) => kube.placeable(n)).reduce((sum, n) => sum + this.freeOn(clusterId, n), 0);
   }
+
+  // ------------------------------------------------------------------------------------------------ node faults
+
+  /** The kubelet stops posting status: jobs on the node stall, and fail after `failJobsAfterTicks`. */
+  nodeNotReady(clusterId: string, node: string): void {
+    this.requireNode(clusterId, node);
+    this.kube(clusterId).setReady(node, false);
+    this.emit('nodeNotReady', clusterId, node);
+  }
+
+  nodeReady(clusterId: string, node: string): void {
+    this.requireNode(clusterId, node);
+    this.kube(clusterId).setReady(node, true);
+    this.emit('nodeReady', clusterId, node);
+  }
+
+  /** An NVIDIA XID: the node stays Ready, its jobs stall and fail after `failJobsAfterTicks`; it takes no new work. */
+  gpuXid(clusterId: string, node: string, xid: number): void {
+    this.requireNode(clusterId, node);
+    this.kube(clusterId).setXid(node, xid);
+    this.emit('gpuXid', clusterId, node, xid);
+  }
+
+  /** The GPUs are healthy again (a reset or reboot fixed them). */
+  clearGpuFault(clusterId: string, node: string): void {
+    this.requireNode(clusterId, node);
+    this.kube(clusterId).setXid(node, undefined);
+  }
+
+  /** Spot eviction: the node works until `noticeMs` from now, then its VM is gone. */
+  spotEvict(clusterId: string, node: string, noticeMs: number): void {
+    const n = this.requireNode(clusterId, node);
+    n.spotDeadline = this.now() + noticeMs;
+    this.emit('spotEvictionNotice', clusterId, node, n.spotDeadline);
+  }
+
+  /** The VM is gone now: the node and its pods disappear, the jobs on them fail. */
+  nodeGone(clusterId: string, node: string): void {
+    this.requireNode(clusterId, node);
+    this.removeNode(clusterId, node, 'gone');
+  }
+
+  cordon(clusterId: string, node: string): void {
+    this.requireNode(clusterId, node);
+    this.kube(clusterId).setUnschedulable(node, true);
+  }
+
+  uncordon(clusterId: string, node: string): void {
+    this.requireNode(clusterId, node);
+    this.kube(clusterId).setUnschedulable(node, false);
+  }
+
+  /** Jobs running with GPUs on a node. */
+  jobsOnNode(clusterId: string, node: string): TwinJob[] {
+    return this.runningOn(clusterId).filter((j) => j.placement.some((p) => p.node === node));
+  }
+
+  // ------------------------------------------------------------------------------------------------ time
 
   allJobs(): readonly TwinJob[] { return [...this.jobs.values()]; }
 
@@ -142,17 +300,25 @@ export class FleetWorld extends EventEmitter<WorldEvents> {
 
   /** One step of the world. Public so tests can drive it without timers. */
   tick(): void {
+    this.ticks++;
+    for (const cluster of this.clusters.values()) {
+      if (this.down.has(cluster.region)) continue;
+      const kube = this.kube(cluster.id);
+      for (const node of [...kube.nodes.values()]) {
+        if (node.spotDeadline !== undefined && node.spotDeadline <= this.now()) this.removeNode(cluster.id, node.name, 'spotEvicted');
+      }
+      this.podsGone(cluster.id, kube.reconcile());
+      for (const node of kube.faultTick(this.failJobsAfterTicks)) {
+        const why = node.ready ? `GPU XID ${node.xid} on node ${node.name}` : `node ${node.name} is NotReady`;
+        this.failWhere(cluster.id, (p) => p.node === node.name, `Job failed: a Ray Train worker died (${why}) and the run ran out of retries.`);
+      }
+    }
     const progressed = new Map<string, number>();
     for (const job of this.jobs.values()) {
       const cluster = this.clusters.get(job.clusterId)!;
       if (this.down.has(cluster.region)) continue;
-      if (job.status === 'PENDING' && this.freeGpus(job.clusterId) >= job.gpus) {
-        job.status = 'RUNNING';
-        job.message = 'Job is currently running.';
-        job.startTime = this.now();
-        this.emit('jobStarted', job);
-      }
-      if (job.status !== 'RUNNING') continue;
+      if (job.status === 'PENDING') this.tryStart(job);
+      if (job.status !== 'RUNNING' || !this.canProgress(job)) continue;
       job.step++;
       progressed.set(job.jobId, (progressed.get(job.jobId) ?? 0) + 1);
       if (job.prefix && job.step % job.checkpointEvery === 0) this.checkpoint(job);
@@ -160,6 +326,8 @@ export class FleetWorld extends EventEmitter<WorldEvents> {
     }
     for (const n of progressed.values()) if (n > 1) this.doubleRunTicks++;
   }
+
+  // ------------------------------------------------------------------------------------------------ jobs
 
   submit(cluster: WorldCluster, request: RaySubmitToBackend): 'ok' | 'duplicate' {
     if (this.jobs.has(jobKey(cluster.id, request.submissionId))) return 'duplicate';
@@ -174,7 +342,8 @@ export class FleetWorld extends EventEmitter<WorldEvents> {
       totalSteps: Number(env.TOTAL_STEPS ?? 200), checkpointEvery: Number(env.CHECKPOINT_EVERY ?? 20),
       ...(env.AUTOPILOT_CHECKPOINT_PREFIX ? { prefix: env.AUTOPILOT_CHECKPOINT_PREFIX } : {}),
       startStep, step: startStep, status: 'PENDING', message: 'Job has not started yet. It may be waiting for resources (CPUs, GPUs, memory, custom resources) to become available.',
-      startTime: null, endTime: null, request, writes: Promise.resolve(),
+      startTime: null, endTime: null, request, writes: Promise.resolve(), placement: [],
+      rayNamespace: kubeUid(`namespace|${cluster.id}|${request.submissionId}`),
     };
     this.jobs.set(jobKey(cluster.id, job.submissionId), job);
     return 'ok';
@@ -190,11 +359,89 @@ export class FleetWorld extends EventEmitter<WorldEvents> {
 
   job(clusterId: string, submissionId: string): TwinJob | undefined { return this.jobs.get(jobKey(clusterId, submissionId)); }
 
+  private cluster(clusterId: string): WorldCluster {
+    const cluster = this.clusters.get(clusterId);
+    if (!cluster) throw new Error(`no cluster ${clusterId}`);
+    return cluster;
+  }
+
+  private requireNode(clusterId: string, node: string): TwinNode {
+    const n = this.kube(clusterId).node(node);
+    if (!n) throw new Error(`no node ${node} in ${clusterId}`);
+    return n;
+  }
+
+  private runningOn(clusterId: string): TwinJob[] {
+    return [...this.jobs.values()].filter((j) => j.clusterId === clusterId && j.status === 'RUNNING');
+  }
+
+  private freeOn(clusterId: string, node: TwinNode): number {
+    let used = 0;
+    for (const j of this.runningOn(clusterId)) for (const p of j.placement) if (p.node === node.name) used += p.gpus;
+    return node.gpus - used;
+  }
+
+  /** Takes GPUs on placeable nodes in node order; a job that does not fit stays PENDING. */
+  private tryStart(job: TwinJob): void {
+    const kube = this.kube(job.clusterId);
+    const picks: Array<{ node: TwinNode; pod: TwinPod; gpus: number }> = [];
+    let need = job.gpus;
+    for (const node of kube.gpuNodes()) {
+      if (need <= 0) break;
+      if (!kube.placeable(node)) continue;
+      const take = Math.min(this.freeOn(job.clusterId, node), need);
+      if (take <= 0) continue;
+      picks.push({ node, pod: kube.activeWorkerPod(node.name)!, gpus: take });
+      need -= take;
+    }
+    if (need > 0) return;
+    job.placement = picks.map(({ node, pod, gpus }) => ({
+      node: node.name, pod: pod.name, gpus,
+      actorId: kube.addActor(pod, job.rayJobId, `${job.submissionId}|${node.name}`, gpus, job.rayNamespace).actor_id,
+    }));
+    job.status = 'RUNNING';
+    job.message = 'Job is currently running.';
+    job.startTime = this.now();
+    this.emit('jobStarted', job);
+  }
+
+  /** Every node the job uses is Ready and its GPUs are healthy. */
+  private canProgress(job: TwinJob): boolean {
+    const kube = this.kube(job.clusterId);
+    return job.placement.every((p) => {
+      const node = kube.node(p.node);
+      return node !== undefined && node.ready && node.xid === undefined;
+    });
+  }
+
+  private removeNode(clusterId: string, node: string, reason: NodeRemovalReason): void {
+    this.podsGone(clusterId, this.kube(clusterId).removeNode(node, reason));
+  }
+
+  /** Jobs with a worker on a pod that is gone fail (Ray Train loses a worker it cannot replace). */
+  private podsGone(clusterId: string, pods: readonly TwinPod[]): void {
+    for (const pod of pods) {
+      const how = POD_GONE[pod.deletionReason ?? 'deleted'] ?? 'went away';
+      this.failWhere(clusterId, (p) => p.pod === pod.name,
+        `Job failed: a Ray Train worker died (pod ${pod.name} on node ${pod.nodeName} ${how}) and the run ran out of retries.`);
+    }
+  }
+
+  private failWhere(clusterId: string, where: (p: JobPlacement) => boolean, message: string): void {
+    for (const job of this.runningOn(clusterId)) if (job.placement.some(where)) this.end(job, 'FAILED', message);
+  }
+
   private end(job: TwinJob, status: 'SUCCEEDED' | 'FAILED' | 'STOPPED', message: string): void {
     job.status = status;
     job.message = message;
     job.endTime = this.now();
     if (status === 'SUCCEEDED') this.jobsSucceeded++;
+    if (status === 'FAILED') {
+      const saved = Number(/checkpoint_(\d+)$/.exec(job.lastCompleteCheckpoint ?? '')?.[1] ?? job.startStep);
+      job.lostSteps = Math.max(0, job.step - saved);
+    }
+    const kube = this.kube(job.clusterId);
+    for (const p of job.placement) kube.endActor(p.actorId);
     this.emit('jobEnded', job);
   }
 
@@ -218,32 +465,3 @@ export class FleetWorld extends EventEmitter<WorldEvents> {
 }
 
 const jobKey = (clusterId: string, submissionId: string) => `${clusterId}|${submissionId}`;
-
-class ClusterBackend implements RayBackend {
-  constructor(private readonly world: FleetWorld, private readonly cluster: WorldCluster) {}
-  reachable(): boolean { return !this.world.isDown(this.cluster.region); }
-  submit(request: RaySubmitToBackend): 'ok' | 'duplicate' { return this.world.submit(this.cluster, request); }
-  get(submissionId: string): RayJobDetails | undefined {
-    const job = this.world.job(this.cluster.id, submissionId);
-    return job ? details(job) : undefined;
-  }
-  list(): RayJobDetails[] { return this.world.allJobs().filter((j) => j.clusterId === this.cluster.id).map(details); }
-  stop(submissionId: string): boolean | 'notFound' {
-    return this.world.stopJob(this.cluster.id, submissionId);
-  }
-  remove(submissionId: string): 'deleted' | 'notFound' | 'notTerminal' {
-    const job = this.world.job(this.cluster.id, submissionId);
-    if (!job) return 'notFound';
-    return job.status === 'PENDING' || job.status === 'RUNNING' ? 'notTerminal' : 'deleted';
-  }
-}
-
-function details(job: TwinJob): RayJobDetails {
-  return {
-    type: 'SUBMISSION', job_id: job.startTime ? job.rayJobId : null,
-    submission_id: job.submissionId, status: job.status, entrypoint: job.request.entrypoint, message: job.message,
-    error_type: job.status === 'FAILED' ? 'JOB_SUPERVISOR_ACTOR_DIED' : null, start_time: job.startTime, end_time: job.endTime,
-    metadata: job.request.metadata, runtime_env: job.request.runtimeEnv, entrypoint_num_gpus: job.gpus,
-    driver_info: null, driver_exit_code: job.status === 'SUCCEEDED' ? 0 : null,
-  };
-}

@@ -6,6 +6,7 @@
  * (`common.py`); semantics follow `job_manager.py` (`stop_job` returns whether the job was still running,
  * `delete_job` only for terminal jobs, a terminal status never changes).
  */
+import type { RayActorState, RayNodeState } from './rayState.js';
 
 export type RayJobDetailsStatus = 'PENDING' | 'RUNNING' | 'STOPPED' | 'SUCCEEDED' | 'FAILED';
 
@@ -76,6 +77,10 @@ export interface RayBackend {
   /** true: was PENDING/RUNNING and is now stopping (or stopped); false: already terminal. */
   stop(submissionId: string): boolean | 'notFound';
   remove(submissionId: string): 'deleted' | 'notFound' | 'notTerminal';
+  /** Ray State API rows for `GET /api/v0/nodes`, detail columns included (the face picks the columns). */
+  nodes(): RayNodeState[];
+  /** Ray State API rows for `GET /api/v0/actors`, detail columns included. */
+  actors(): RayActorState[];
 }
 
 /** Ray's JobID: 4 bytes, little-endian, as hex (job 1 → "01000000", job 2 → "02000000"). */
@@ -130,6 +135,8 @@ export interface InMemoryRayBackendOptions {
  */
 export class InMemoryRayBackend implements RayBackend {
   private readonly jobs = new Map<string, RayJobDetails>();
+  private readonly rayNodes = new Map<string, RayNodeState>();
+  private readonly rayActors = new Map<string, RayActorState>();
   private isReachable = true;
   private nextDriver = 1;
   private readonly initialStatus: 'PENDING' | 'RUNNING';
@@ -199,6 +206,24 @@ export class InMemoryRayBackend implements RayBackend {
     if (!TERMINAL.has(job.status)) return 'notTerminal';
     this.jobs.delete(submissionId);
     return 'deleted';
+  }
+
+  nodes(): RayNodeState[] {
+    return [...this.rayNodes.values()].map((n) => structuredClone(n));
+  }
+
+  actors(): RayActorState[] {
+    return [...this.rayActors.values()].map((a) => structuredClone(a));
+  }
+
+  /** Put a Ray node in place (State API row), replacing any node with the same id. */
+  seedNode(node: RayNodeState): void {
+    this.rayNodes.set(node.node_id, structuredClone(node));
+  }
+
+  /** Put an actor in place (State API row), replacing any actor with the same id. */
+  seedActor(actor: RayActorState): void {
+    this.rayActors.set(actor.actor_id, structuredClone(actor));
   }
 
   /** Put a job in place as given (e.g. a fixture), replacing any job with the same submission id. */

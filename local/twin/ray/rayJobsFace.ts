@@ -4,6 +4,8 @@
  * (`python/ray/dashboard/modules/job/job_head.py`, `common.py`, `utils.py`, `job_manager.py`).
  * State lives behind a `RayBackend`.
  *
+ * Also the State API's `GET /api/v0/nodes` and `GET /api/v0/actors` (`rayState.ts`), from the backend's rows.
+ *
  * Fault switches (`configure`): the 500 flavour of a duplicate submission (older Ray, where the head wraps
  * the agent's error), "No available agent", and an unreachable cluster (backend `reachable()` false: every
  * connection is reset without an answer).
@@ -12,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { RayBackend, RayDriverJobDetails, RayJobDetails } from './rayBackend.js';
+import { ACTOR_COLUMNS, NODE_COLUMNS, RayStateError, listRayState, rayListOptions, type RayStateEnvelope } from './rayState.js';
 
 /** aiohttp's default `client_max_size`. */
 export const RAY_MAX_BODY_BYTES = 1024 * 1024;
@@ -285,6 +288,20 @@ export async function startRayJobsFace(backend: RayBackend, options: RayJobsFace
 
     if (path === '/api/version') {
       if (allow(['GET'])) sendJson(res, 200, settings.version ?? DEFAULT_VERSION);
+      return;
+    }
+    if (path === '/api/v0/nodes' || path === '/api/v0/actors') {
+      if (!allow(['GET'])) return;
+      const query = new URL(req.url ?? '/', 'http://face.invalid').searchParams;
+      const nodes = path === '/api/v0/nodes';
+      try {
+        const options = rayListOptions(query);
+        const data = nodes ? listRayState(backend.nodes(), NODE_COLUMNS, options) : listRayState(backend.actors(), ACTOR_COLUMNS, options);
+        sendJson(res, 200, { result: true, msg: '', data: { result: data } } satisfies RayStateEnvelope<unknown>);
+      } catch (error) {
+        if (!(error instanceof RayStateError)) throw error;
+        sendJson(res, 500, { result: false, msg: error.message, data: { result: null } } satisfies RayStateEnvelope<unknown>);
+      }
       return;
     }
     if (path === '/api/jobs/') {
