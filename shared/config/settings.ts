@@ -21,6 +21,19 @@ export interface Settings {
   readonly rayTimeoutMs: number;
   /** Azure Resource Manager; only ever overridden by the local twin (loopback). */
   readonly arm: IdentitySettings & { readonly endpoint?: string; readonly pollIntervalMs?: number };
+  /** Azure Monitor, asked to confirm what the autopilot hears about nodes (the Telemetry port). */
+  readonly monitor: MonitorSettings;
+}
+
+export interface MonitorSettings extends IdentitySettings {
+  /** Log Analytics workspace (customer) id. Unset: node readiness is not confirmed through Container insights. */
+  readonly workspaceId?: string;
+  /** Log Analytics API root; unset means Azure's (`https://api.loganalytics.io`). Only the local twin overrides it. */
+  readonly logsEndpoint?: string;
+  /** Regional metrics endpoint with `{region}`; unset means `https://{region}.metrics.monitor.azure.com`. */
+  readonly metricsEndpointTemplate?: string;
+  /** How long one question to Monitor may take before it counts as unanswered. */
+  readonly timeoutMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -102,6 +115,8 @@ export function loadSettings(env: Env): Settings {
   const requireEntraRaw = get('AUTOPILOT_REQUIRE_ENTRA');
   if (requireEntraRaw !== undefined && requireEntraRaw !== 'true' && requireEntraRaw !== 'false') problems.push(`AUTOPILOT_REQUIRE_ENTRA: must be true or false, got "${requireEntraRaw}"`);
 
+  const monitor = monitorSettings(get, problems, identity('AUTOPILOT_MONITOR'));
+
   if (problems.length) throw new ConfigError('app settings', problems);
   return {
     storage: { ...storageIdentity, blobServiceUri: blobServiceUri!, tableServiceUri: tableServiceUri! },
@@ -109,5 +124,43 @@ export function loadSettings(env: Env): Settings {
     serviceBus: { ...sbIdentity, fullyQualifiedNamespace: fqns, emulator },
     stateTable, fleetFile, rayTimeoutMs,
     arm: { ...armIdentity, ...(armEndpoint ? { endpoint: armEndpoint.replace(/\/$/, '') } : {}), ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}) },
+    monitor,
+  };
+}
+
+// Credentials go wherever these point: Azure's own Monitor endpoints, or the local twin on loopback.
+const LOOPBACK_ROOT = /^https:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/?$/;
+const LOOPBACK_METRICS = /^https:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/\{region\}\/?$/;
+const LOGS_ENDPOINT = /^https:\/\/(api\.loganalytics\.io|api\.loganalytics\.azure\.com)\/?$/;
+const METRICS_TEMPLATE = /^https:\/\/\{region\}\.metrics\.monitor\.azure\.com\/?$/;
+
+function monitorSettings(
+  get: (name: string) => string | undefined, problems: string[], identity: IdentitySettings,
+): MonitorSettings {
+  const workspaceId = get('AUTOPILOT_LOG_ANALYTICS_WORKSPACE_ID');
+  if (workspaceId !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(workspaceId)) {
+    problems.push(`AUTOPILOT_LOG_ANALYTICS_WORKSPACE_ID: the workspace id (a GUID, "Workspace ID" on the workspace's overview), got "${workspaceId}"`);
+  }
+  const logsEndpoint = get('AUTOPILOT_LOG_ANALYTICS_ENDPOINT');
+  if (logsEndpoint !== undefined) {
+    if (!LOGS_ENDPOINT.test(logsEndpoint) && !LOOPBACK_ROOT.test(logsEndpoint)) {
+      problems.push(`AUTOPILOT_LOG_ANALYTICS_ENDPOINT: only https://api.loganalytics.io (the API root, without /v1) or a loopback twin, got "${logsEndpoint}"`);
+    }
+  }
+  const metricsTemplate = get('AUTOPILOT_METRICS_ENDPOINT');
+  if (metricsTemplate !== undefined) {
+    if (!METRICS_TEMPLATE.test(metricsTemplate) && !LOOPBACK_METRICS.test(metricsTemplate)) {
+      problems.push(`AUTOPILOT_METRICS_ENDPOINT: only https://{region}.metrics.monitor.azure.com or a loopback twin (https://127.0.0.1:<port>/{region}), got "${metricsTemplate}"`);
+    }
+  }
+  const timeoutRaw = get('AUTOPILOT_MONITOR_TIMEOUT_MS') ?? '10000';
+  const timeoutMs = Number(timeoutRaw);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 500 || timeoutMs > 60_000) problems.push(`AUTOPILOT_MONITOR_TIMEOUT_MS: an integer from 500 to 60000, got "${timeoutRaw}"`);
+  return {
+    ...identity,
+    ...(workspaceId ? { workspaceId } : {}),
+    ...(logsEndpoint ? { logsEndpoint: logsEndpoint.replace(/\/$/, '') } : {}),
+    ...(metricsTemplate ? { metricsEndpointTemplate: metricsTemplate.replace(/\/$/, '') } : {}),
+    timeoutMs,
   };
 }

@@ -25,6 +25,46 @@ describe('settings', () => {
   });
 });
 
+describe('Azure Monitor settings', () => {
+  const base = { ServiceBusConnection__fullyQualifiedNamespace: 'sb.servicebus.windows.net', AzureWebJobsStorage__accountName: 'st', AUTOPILOT_FLEET_FILE: 'fleet.yaml' };
+  const problemsOf = (env: Record<string, string>): string[] => {
+    try { loadSettings({ ...base, ...env }); } catch (e) { return (e as ConfigError).problems as string[]; }
+    return [];
+  };
+
+  it('the sample points at Azure Monitor with a workspace and the app identity', () => {
+    expect(loadSettings(sample).monitor).toEqual({
+      workspaceId: '00000000-0000-0000-0000-000000000000', logsEndpoint: 'https://api.loganalytics.io',
+      metricsEndpointTemplate: 'https://{region}.metrics.monitor.azure.com', timeoutMs: 10_000,
+      credential: 'managedidentity', clientId: '00000000-0000-0000-0000-000000000000',
+    });
+  });
+
+  it('everything is optional: without a workspace, log confirmation is off and the SDK defaults apply', () => {
+    expect(loadSettings(base).monitor).toEqual({ timeoutMs: 10_000 });
+  });
+
+  it('accepts the local twin on loopback', () => {
+    expect(loadSettings({ ...base, AUTOPILOT_LOG_ANALYTICS_ENDPOINT: 'https://127.0.0.1:4711/', AUTOPILOT_METRICS_ENDPOINT: 'https://127.0.0.1:4711/{region}' }).monitor)
+      .toMatchObject({ logsEndpoint: 'https://127.0.0.1:4711', metricsEndpointTemplate: 'https://127.0.0.1:4711/{region}' });
+  });
+
+  it('reports every Monitor problem at once; tokens go only to Azure Monitor or loopback', () => {
+    const problems = problemsOf({
+      AUTOPILOT_LOG_ANALYTICS_WORKSPACE_ID: 'my-workspace',
+      AUTOPILOT_LOG_ANALYTICS_ENDPOINT: 'https://logs.example.net',
+      AUTOPILOT_METRICS_ENDPOINT: 'https://eastus2.metrics.monitor.azure.com',
+      AUTOPILOT_MONITOR_TIMEOUT_MS: '50',
+      AUTOPILOT_MONITOR__credential: 'password',
+    });
+    expect(problems.map((p) => p.split(':')[0])).toEqual([
+      'AUTOPILOT_MONITOR__credential', 'AUTOPILOT_LOG_ANALYTICS_WORKSPACE_ID', 'AUTOPILOT_LOG_ANALYTICS_ENDPOINT', 'AUTOPILOT_METRICS_ENDPOINT', 'AUTOPILOT_MONITOR_TIMEOUT_MS',
+    ]);
+    expect(problemsOf({ AUTOPILOT_LOG_ANALYTICS_ENDPOINT: 'https://api.loganalytics.io/v1' })).toEqual([expect.stringContaining('without /v1')]);
+    expect(problemsOf({ AUTOPILOT_METRICS_ENDPOINT: 'http://127.0.0.1:4711/{region}' })).toHaveLength(1);
+  });
+});
+
 describe('fleet file', () => {
   it('reports every problem with its path', () => {
     const yaml = `regions:\n  East US:\n    clusters: []\n  westus3:\n    clusters:\n      - id: not-an-arm-id\n        gpus: -1\n        ray: { endpoint: ftp://x }\npolicy:\n  holdDown: 3\n`;
