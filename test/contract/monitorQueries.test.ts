@@ -195,10 +195,14 @@ describe('node readiness from the kube_node_status_condition metric (metrics:get
     expect(r.message).toMatch(/^401 InvalidAuthenticationTokenAudience/);
   });
 
-  it('turns 429 into throttled, all or nothing across batches', async () => {
+  it("turns 429 into throttled, all or nothing across batches, logged in the invocation's log", async () => {
     face.faults.add('metrics', { kind: 'throttle', retryAfterSeconds: 3 });
-    const r = refused(await telemetry().nodeReadinessMetric([EAST_A, WEST], 15));
+    const invocation: string[] = [];
+    const ports = telemetry().withLog(createLogger((level, message, fields) => invocation.push(`${level} ${String(fields.reason)} ${String(fields.correlationId)}`), { correlationId: 'sig-1' }));
+    const r = refused(await ports.nodeReadinessMetric([EAST_A, WEST], 15));
     expect(r).toMatchObject({ reason: 'throttled', retryAfterMs: 3000 });
+    expect(invocation).toEqual(['warn throttled sig-1']);
+    expect(lines).toEqual([]); // not in the adapter's own log
   });
 
   it('gives up at its deadline', async () => {

@@ -1,4 +1,5 @@
 /** The `Telemetry` port over Azure Monitor: the Log Analytics source and the platform metric source, side by side. */
+import type { Logger } from '../../observability/logger.js';
 import type { NodeReadinessResult, Telemetry, TelemetryCluster } from '../../ports/telemetry.js';
 import { LogsNodeReadiness, type LogsNodeReadinessOptions } from './logsNodeReadiness.js';
 import { MetricsNodeReadiness } from './metricsNodeReadiness.js';
@@ -26,5 +27,16 @@ export class AzureMonitorTelemetry implements Telemetry {
 
   nodeReadinessMetric(clusters: readonly TelemetryCluster[], windowMinutes: number): Promise<NodeReadinessResult> {
     return this.metrics.nodeReadinessMetric(clusters, windowMinutes);
+  }
+
+  /**
+   * The same clients, logging through `log`: the runtime builds the adapter once per host but hands each invocation
+   * ports carrying that invocation's logger, so an unconfirmed signal is logged with its correlation id.
+   */
+  withLog(log: Logger): Telemetry {
+    return {
+      nodeReadiness: (clusters, sinceMinutes) => this.logs.nodeReadiness(clusters, sinceMinutes, log),
+      nodeReadinessMetric: (clusters, windowMinutes) => this.metrics.nodeReadinessMetric(clusters, windowMinutes, log),
+    };
   }
 }

@@ -3,6 +3,7 @@
  * one query for all the clusters asked about. Needs "Log Analytics Reader" on the workspace.
  */
 import { LogsQueryClient, LogsQueryResultStatus } from '@azure/monitor-query-logs';
+import type { Logger } from '../../observability/logger.js';
 import type { NodeReadinessResult, TelemetryCluster, TelemetryUnavailable } from '../../ports/telemetry.js';
 import { answer, validateClusters } from './askedClusters.js';
 import { DEFAULT_MONITOR_TIMEOUT_MS, addDeadline, logUnavailable, queryClientOptions, type MonitorAdapterOptions } from './monitorClientOptions.js';
@@ -31,19 +32,20 @@ export class LogsNodeReadiness {
     if (this.client) addDeadline(this.client.pipeline, this.timeoutMs);
   }
 
-  async nodeReadiness(clusters: readonly TelemetryCluster[], sinceMinutes: number): Promise<NodeReadinessResult> {
+  /** `log`: where an `unavailable` answer is logged (default: the adapter's own `log`). */
+  async nodeReadiness(clusters: readonly TelemetryCluster[], sinceMinutes: number, log = this.options.log): Promise<NodeReadinessResult> {
     const { workspaceId } = this.options;
     if (!this.client || !workspaceId) {
       const u: TelemetryUnavailable = {
         status: 'unavailable', source: 'logs', reason: 'notConfigured',
         message: 'AUTOPILOT_LOG_ANALYTICS_WORKSPACE_ID is not set: node readiness is not confirmed through Log Analytics',
       };
-      if (!this.notConfiguredLogged) logUnavailable(this.options.log, u, {});
+      if (!this.notConfiguredLogged) logUnavailable(log, u, {});
       this.notConfiguredLogged = true;
       return u;
     }
     const result = await this.ask(workspaceId, clusters, sinceMinutes);
-    if (result.status === 'unavailable') logUnavailable(this.options.log, result, { workspaceId, clusters: clusters.length, sinceMinutes });
+    if (result.status === 'unavailable') logUnavailable(log, result, { workspaceId, clusters: clusters.length, sinceMinutes });
     return result;
   }
 

@@ -37,9 +37,10 @@ export class MetricsNodeReadiness {
     this.template = options.endpointTemplate ?? DEFAULT_METRICS_ENDPOINT_TEMPLATE;
   }
 
-  async nodeReadinessMetric(clusters: readonly TelemetryCluster[], windowMinutes: number): Promise<NodeReadinessResult> {
+  /** `log`: where an `unavailable` answer is logged (default: the adapter's own `log`). */
+  async nodeReadinessMetric(clusters: readonly TelemetryCluster[], windowMinutes: number, log = this.options.log): Promise<NodeReadinessResult> {
     const result = await this.ask(clusters, windowMinutes);
-    if (result.status === 'unavailable') logUnavailable(this.options.log, result, { clusters: clusters.length, windowMinutes });
+    if (result.status === 'unavailable') logUnavailable(log, result, { clusters: clusters.length, windowMinutes });
     return result;
   }
 
