@@ -12,7 +12,10 @@ const USAGE = `usage:
                                      (Azure Monitor alert, Event Grid or CloudEvents delivery)
   autopilot plan --fleet <file> --signal <file>...
                                      print, as JSON, what the autopilot would do for these signals
-                                     against a fresh fleet (all regions healthy, no jobs); acts on nothing`;
+                                     against a fresh fleet (all regions healthy, no jobs); acts on nothing
+  autopilot simulate <scenario> [--json] [--report <file.html>] [--seed n]
+                                     run a game day from scenarios/ (or a file) in virtual time and print its
+                                     figures; --report writes an HTML report with plots`;
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, sub, file] = argv;
@@ -45,6 +48,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       throw e;
     }
+  }
+  if (command === 'simulate') {
+    const { simulateCommand } = await import('./simulateCommand.js');
+    return simulateCommand(argv.slice(1));
   }
   if (command === 'plan') {
     const { planCommand } = await import('./planCommand.js');
