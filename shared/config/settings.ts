@@ -30,7 +30,7 @@ export interface MonitorSettings extends IdentitySettings {
   readonly workspaceId?: string;
   /** Log Analytics API root; unset means Azure's (`https://api.loganalytics.io`). Only the local twin overrides it. */
   readonly logsEndpoint?: string;
-  /** Regional metrics endpoint with `{region}`; unset means `https://{region}.metrics.monitor.azure.com`. */
+  /** Regional metrics endpoint with `{region}` (`https://{region}.metrics.monitor.azure.com`). Unset: metric confirmation is skipped. */
   readonly metricsEndpointTemplate?: string;
   /** How long one question to Monitor may take before it counts as unanswered. */
   readonly timeoutMs: number;

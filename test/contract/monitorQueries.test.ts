@@ -153,7 +153,7 @@ describe('node readiness from Log Analytics (KubeNodeInventory)', () => {
     expect(refused(await t.nodeReadiness([EAST_A], 15))).toMatchObject({ reason: 'notConfigured' });
     expect(refused(await t.nodeReadiness([EAST_A], 15)).message).toContain('AUTOPILOT_LOG_ANALYTICS_WORKSPACE_ID');
     expect(face.requests).toHaveLength(0);
-    expect(lines).toHaveLength(1);
+    expect(lines).toEqual([expect.objectContaining({ level: 'info', fields: expect.objectContaining({ source: 'logs', reason: 'notConfigured' }) })]);
   });
 
   it('a query the face does not know is a 400 BadArgumentError, classified as invalidQuery with the reason', async () => {
@@ -180,6 +180,12 @@ describe('node readiness from the kube_node_status_condition metric (metrics:get
       `/eastus2/subscriptions/${SUB}/metrics:getBatch`, `/eastus2/subscriptions/${SUB2}/metrics:getBatch`, `/westus3/subscriptions/${SUB}/metrics:getBatch`,
     ]);
     expect(new Set(credential.scopesSeen.flat())).toEqual(new Set(['https://management.azure.com/.default']));
+  });
+
+  it('without a metrics endpoint says so and asks nothing', async () => {
+    const r = refused(await telemetry({ metricsEndpointTemplate: undefined }).nodeReadinessMetric([EAST_A], 15));
+    expect(r).toMatchObject({ source: 'metrics', reason: 'notConfigured', message: expect.stringContaining('AUTOPILOT_METRICS_ENDPOINT') });
+    expect(face.requests).toHaveLength(0);
   });
 
   it('does not use an answer where one resource failed', async () => {

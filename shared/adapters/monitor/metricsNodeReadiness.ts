@@ -7,7 +7,7 @@
  * `https://metrics.monitor.azure.com/.default`; the SDK team chose the ARM audience, Azure/azure-sdk-for-js #30589).
  */
 import { MetricsClient } from '@azure/monitor-query-metrics';
-import type { NodeReading, NodeReadinessResult, TelemetryCluster } from '../../ports/telemetry.js';
+import type { NodeReading, NodeReadinessResult, TelemetryCluster, TelemetryUnavailable } from '../../ports/telemetry.js';
 import { answer, validateClusters } from './askedClusters.js';
 import { DEFAULT_MONITOR_TIMEOUT_MS, addDeadline, logUnavailable, queryClientOptions, type MonitorAdapterOptions } from './monitorClientOptions.js';
 import { unavailable } from './monitorFailures.js';
@@ -19,32 +19,40 @@ import { MAX_WINDOW_MINUTES } from './nodeReadinessQuery.js';
 
 export interface MetricsNodeReadinessOptions extends MonitorAdapterOptions {
   /**
-   * The regional endpoint, `{region}` standing for the ARM region name; default
-   * `https://{region}.metrics.monitor.azure.com`. Settings allow only that or a loopback twin.
+   * The regional endpoint, `{region}` standing for the ARM region name: `https://{region}.metrics.monitor.azure.com`
+   * in Azure (settings allow only that or a loopback twin). Unset: every answer is `notConfigured`, so a host that
+   * did not opt in never sends a token anywhere.
    */
   endpointTemplate?: string;
 }
 
-export const DEFAULT_METRICS_ENDPOINT_TEMPLATE = 'https://{region}.metrics.monitor.azure.com';
-
 export class MetricsNodeReadiness {
   private readonly clients = new Map<string, MetricsClient>();
   private readonly timeoutMs: number;
-  private readonly template: string;
+  private notConfiguredLogged = false;
 
   constructor(private readonly options: MetricsNodeReadinessOptions) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_MONITOR_TIMEOUT_MS;
-    this.template = options.endpointTemplate ?? DEFAULT_METRICS_ENDPOINT_TEMPLATE;
   }
 
   /** `log`: where an `unavailable` answer is logged (default: the adapter's own `log`). */
   async nodeReadinessMetric(clusters: readonly TelemetryCluster[], windowMinutes: number, log = this.options.log): Promise<NodeReadinessResult> {
-    const result = await this.ask(clusters, windowMinutes);
+    const template = this.options.endpointTemplate;
+    if (!template) {
+      const u: TelemetryUnavailable = {
+        status: 'unavailable', source: 'metrics', reason: 'notConfigured',
+        message: 'AUTOPILOT_METRICS_ENDPOINT is not set: node readiness is not confirmed through the kube_node_status_condition metric',
+      };
+      if (!this.notConfiguredLogged) logUnavailable(log, u, {});
+      this.notConfiguredLogged = true;
+      return u;
+    }
+    const result = await this.ask(template, clusters, windowMinutes);
     if (result.status === 'unavailable') logUnavailable(log, result, { clusters: clusters.length, windowMinutes });
     return result;
   }
 
-  private async ask(clusters: readonly TelemetryCluster[], windowMinutes: number): Promise<NodeReadinessResult> {
+  private async ask(template: string, clusters: readonly TelemetryCluster[], windowMinutes: number): Promise<NodeReadinessResult> {
     if (!(Number.isInteger(windowMinutes) && windowMinutes >= 1 && windowMinutes <= MAX_WINDOW_MINUTES)) {
       return { status: 'unavailable', source: 'metrics', reason: 'invalidQuery', message: `window of ${windowMinutes} minutes: an integer from 1 to ${MAX_WINDOW_MINUTES}` };
     }
@@ -55,7 +63,7 @@ export class MetricsNodeReadiness {
     // All or nothing: a region-wide judgement made on some of the region's clusters would be a different judgement.
     const answers = await Promise.all(metricsBatches(valid.clusters).map(async (batch) => {
       try {
-        const results = await this.client(batch[0]!.region).queryResources(batch.map((c) => c.id), [NODE_CONDITION_METRIC], METRIC_NAMESPACE, {
+        const results = await this.client(template, batch[0]!.region).queryResources(batch.map((c) => c.id), [NODE_CONDITION_METRIC], METRIC_NAMESPACE, {
           startTime, endTime, interval: NODE_CONDITION_INTERVAL, aggregation: NODE_CONDITION_AGGREGATION, filter: NODE_CONDITION_FILTER, top: NODE_CONDITION_TOP,
         });
         return { ok: true as const, readings: readNodeConditions(results) };
@@ -74,10 +82,11 @@ export class MetricsNodeReadiness {
     return answer('metrics', clusters, merged);
   }
 
-  private client(region: string): MetricsClient {
+  private client(template: string, region: string): MetricsClient {
     let client = this.clients.get(region);
     if (!client) {
-      const endpoint = this.template.replace('{region}', region).replace(/\/$/, '');
+      // The region was checked to be letters and digits only (validateClusters): it cannot move the host elsewhere.
+      const endpoint = template.replace('{region}', region).replace(/\/$/, '');
       client = new MetricsClient(endpoint, this.options.credential, queryClientOptions(this.options, endpoint));
       addDeadline(client.pipeline, this.timeoutMs);
       this.clients.set(region, client);

@@ -40,7 +40,7 @@ describe('Azure Monitor settings', () => {
     });
   });
 
-  it('everything is optional: without a workspace, log confirmation is off and the SDK defaults apply', () => {
+  it('everything is optional: without a workspace or a metrics endpoint, confirmation is off (nothing is asked anywhere)', () => {
     expect(loadSettings(base).monitor).toEqual({ timeoutMs: 10_000 });
   });
 
