@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { Agent } from 'node:https';
 import type { TokenCredential } from '@azure/core-auth';
 import type { ServiceBusClient } from '@azure/service-bus';
+import type { AzureMonitorTelemetry } from './adapters/monitor/azureMonitorTelemetry.js';
 import { loadSettings, type Settings } from './config/settings.js';
 import type { Ports } from './executor/ports.js';
 import { parseFleetFile } from './fleet/fleetFile.js';
@@ -24,7 +25,7 @@ export interface RuntimeOptions {
   readonly clock?: Clock;
 }
 
-type Core = Omit<Ports, 'log'> & { readonly settings: Settings; close(): Promise<void> };
+type Core = Omit<Ports, 'log' | 'telemetry'> & { readonly telemetry: AzureMonitorTelemetry; readonly settings: Settings; close(): Promise<void> };
 
 let options: RuntimeOptions = {};
 let core: Promise<Core> | undefined;
@@ -38,7 +39,7 @@ export function configureRuntime(next: RuntimeOptions): void {
 export async function runtimePorts(log: Logger): Promise<Ports> {
   core ??= build(options).catch((e) => { core = undefined; throw e; });
   const c = await core;
-  return { fleet: c.fleet, state: c.state, ray: c.ray, checkpoints: c.checkpoints, queue: c.queue, nodePools: c.nodePools, kube: c.kube, quota: c.quota, clock: c.clock, log };
+  return { fleet: c.fleet, state: c.state, ray: c.ray, checkpoints: c.checkpoints, queue: c.queue, nodePools: c.nodePools, kube: c.kube, quota: c.quota, telemetry: c.telemetry.withLog(log), clock: c.clock, log };
 }
 
 export async function closeRuntime(): Promise<void> {
@@ -63,6 +64,7 @@ async function build(opts: RuntimeOptions): Promise<Core> {
     import('./adapters/kubernetes/aksCredentials.js'),
     import('./adapters/kubernetes/kubernetesApi.js'),
   ]);
+  const { AzureMonitorTelemetry } = await import('./adapters/monitor/azureMonitorTelemetry.js');
   const storageCredential = opts.credential ?? await createAzureCredential(settings.storage);
   const sbCredential = opts.credential ?? await createAzureCredential(settings.serviceBus);
   const agent = opts.agent ? { agent: opts.agent } : {};
@@ -83,8 +85,14 @@ async function build(opts: RuntimeOptions): Promise<Core> {
   const router = fleet.clusters.some((c) => parseRayServiceProxyEndpoint(c.rayEndpoint))
     ? new (await import('./adapters/ray/serviceProxyRouter.js')).ServiceProxyRouter(connections)
     : undefined;
+  const { workspaceId, logsEndpoint, metricsEndpointTemplate, timeoutMs } = settings.monitor;
+  const telemetry = new AzureMonitorTelemetry({
+    credential: opts.credential ?? await createAzureCredential(settings.monitor), timeoutMs,
+    ...(workspaceId ? { workspaceId } : {}), ...(logsEndpoint ? { logsEndpoint } : {}), ...(metricsEndpointTemplate ? { metricsEndpointTemplate } : {}),
+    ...agent,
+  });
   return {
-    settings, fleet, state: new FleetState(store, fleet), checkpoints, queue,
+    settings, fleet, state: new FleetState(store, fleet), checkpoints, queue, telemetry,
     nodePools: new ArmNodePools(armOptions), quota: new ComputeQuota(armOptions),
     kube: new KubernetesApi({ connections }),
     ray: new HttpRayJobs({ timeoutMs: settings.rayTimeoutMs, ...(router ? { router } : {}) }), clock: opts.clock ?? systemClock,

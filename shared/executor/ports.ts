@@ -7,6 +7,7 @@ import type { Kubernetes } from '../ports/kubernetes.js';
 import type { NodePools } from '../ports/nodePools.js';
 import type { QuotaReader } from '../ports/quota.js';
 import type { RayJobs } from '../ports/rayJobs.js';
+import type { Telemetry } from '../ports/telemetry.js';
 import type { FleetState } from '../state/fleetState.js';
 
 /** Everything the autopilot acts through. Built once per host by the runtime. */
@@ -20,6 +21,11 @@ export interface Ports {
   /** Each AKS cluster's Kubernetes API (cordon, drain Ray workers). */
   readonly kube: Kubernetes;
   readonly quota: QuotaReader;
+  /**
+   * Azure Monitor, to confirm node signals before acting on them. Optional because hosts without Monitor (the
+   * simulator, unit fakes) leave it out; a caller treats its absence like `notConfigured`.
+   */
+  readonly telemetry?: Telemetry;
   readonly clock: Clock;
   readonly log: Logger;
 }
