@@ -18,7 +18,7 @@ import type { AksConnection, AksConnections } from './aksConnections.js';
 import type { callOptions, KubeApis, KubeClients, PatchKind } from './kubeClients.js';
 import { isNotFound, isStaleServer, kubeFailureOf, KubernetesApiError, toKubernetesError } from './kubeErrors.js';
 import { toNodeInfo, toPodInfo } from './kubeObjects.js';
-import { isPatchRace, planScaleIn } from './rayScaleIn.js';
+import { patchRefusal, planScaleIn } from './rayScaleIn.js';
 
 export interface KubernetesApiOptions {
   readonly connections: AksConnections;
@@ -85,10 +85,12 @@ export class KubernetesApi implements Kubernetes {
 
   async scaleInRayWorkers(clusterId: string, namespace: string, rayCluster: string, group: string, pods: readonly string[]): Promise<ScaleInResult> {
     const ref = { ...RAY_CLUSTERS, namespace, name: rayCluster };
+    const what = `RayCluster ${namespace}/${rayCluster}`;
+    let refusedAt: string | undefined;
     for (let attempt = 1; ; attempt++) {
       let current: unknown;
       try {
-        current = await this.call(clusterId, `read RayCluster ${namespace}/${rayCluster}`, (k, o) => k.custom.getNamespacedCustomObject(ref, o()));
+        current = await this.call(clusterId, `read ${what}`, (k, o) => k.custom.getNamespacedCustomObject(ref, o()));
       } catch (e) {
         if (isNotFound(e)) return { outcome: 'notFound' };
         throw e;
@@ -98,22 +100,27 @@ export class KubernetesApi implements Kubernetes {
       try {
         plan = planScaleIn(current, group, pods, live);
       } catch (e) {
-        throw new KubernetesApiError(`RayCluster ${namespace}/${rayCluster}: ${(e as Error).message}`, { status: 0, retryable: false, cause: e });
+        throw new KubernetesApiError(`${what}: ${(e as Error).message}`, { status: 0, retryable: false, cause: e });
       }
       if (plan.kind === 'noGroup') return { outcome: 'notFound' };
       if (plan.kind === 'nothingToDo') return { outcome: 'nothingToDo' };
+      if (refusedAt === plan.resourceVersion) {
+        // Refused although nobody changed it: the patch does not fit the object, and never will.
+        throw new KubernetesApiError(`patch ${what}: the API server could not apply the scale-in patch to resourceVersion ${refusedAt} (unchanged since)`, { status: 422, retryable: false });
+      }
       try {
-        await this.call(clusterId, `patch RayCluster ${namespace}/${rayCluster}`, (k, o) =>
-          k.custom.patchNamespacedCustomObject({ ...ref, body: plan.ops }, o('json')));
+        await this.call(clusterId, `patch ${what}`, (k, o) => k.custom.patchNamespacedCustomObject({ ...ref, body: plan.ops }, o('json')));
         return { outcome: 'patched', replicas: plan.replicas };
       } catch (e) {
         if (isNotFound(e)) return { outcome: 'notFound' };
-        if (!(e instanceof KubernetesApiError) || !isPatchRace(e.status, e.body)) throw e;
+        const refusal = e instanceof KubernetesApiError ? patchRefusal(e.status, e.body) : undefined;
+        if (!refusal) throw e;
         if (attempt >= this.scaleInAttempts) {
-          throw new KubernetesApiError(`patch RayCluster ${namespace}/${rayCluster}: it changed under every one of ${attempt} tries; try again later`, {
-            status: e.status, retryable: true, serverMessage: e.serverMessage ?? '', body: e.body, cause: e,
+          throw new KubernetesApiError(`patch ${what}: it changed between read and patch in each of ${attempt} tries; try again later`, {
+            status: (e as KubernetesApiError).status, retryable: true, body: (e as KubernetesApiError).body, cause: e,
           });
         }
+        refusedAt = refusal === 'notApplied' ? plan.resourceVersion : undefined;
       }
     }
   }

@@ -3,6 +3,7 @@
  * deletes every pod named in `scaleStrategy.workersToDelete` regardless of `replicas`, and without in-tree autoscaling
  * deletes surplus pods at random; so `replicas` and `workersToDelete` change together, in one patch whose first op
  * tests `metadata.resourceVersion` (someone else's change in between makes the server refuse it; the caller re-reads).
+ * `workersToDelete` is replaced whole (what was listed plus the victims): safe because of that test.
  *
  * Decisions:
  * - Victims are the pods asked for that still exist in the group (not terminating; the caller lists them by KubeRay's
@@ -17,7 +18,7 @@ export type JsonPatchOp =
   | { readonly op: 'test' | 'add' | 'replace'; readonly path: string; readonly value: unknown };
 
 export type ScaleInPlan =
-  | { readonly kind: 'patch'; readonly ops: readonly JsonPatchOp[]; readonly replicas: number; readonly victims: readonly string[] }
+  | { readonly kind: 'patch'; readonly ops: readonly JsonPatchOp[]; readonly replicas: number; readonly victims: readonly string[]; readonly resourceVersion: string }
   | { readonly kind: 'nothingToDo' }
   | { readonly kind: 'noGroup' };
 
@@ -62,10 +63,28 @@ export function planScaleIn(rayCluster: unknown, group: string, pods: readonly s
   } else {
     ops.push({ op: listed === undefined && !('workersToDelete' in spec.scaleStrategy) ? 'add' : 'replace', path: `${base}/scaleStrategy/workersToDelete`, value: workersToDelete });
   }
-  return { kind: 'patch', ops, replicas, victims };
+  return { kind: 'patch', ops, replicas, victims, resourceVersion };
 }
 
-/** JSON patch failed its `test` (apiserver: 422 "testing value /metadata/resourceVersion failed") or a write conflict (409). */
-export function isPatchRace(status: number, text: string): boolean {
-  return status === 409 || (status === 422 && /test(ing value)?\b[\s\S]*\bfailed|test failed/i.test(text));
+/**
+ * Why the API server refused the patch, when it may be someone else's change in between:
+ * - 'conflict': 409 (a write conflict);
+ * - 'notApplied': 422 from applying the JSON patch. The API server drops jsonpatch's reason
+ *   (`NewGenericServerResponse(422, …)` keeps only "the server rejected our request due to an error in our request"),
+ *   so a failed `test` cannot be told from a patch that does not fit the object: the caller re-reads and compares
+ *   resourceVersions. A 422 with causes (schema validation) is neither.
+ */
+export function patchRefusal(status: number, body: string): 'conflict' | 'notApplied' | undefined {
+  if (status === 409) return 'conflict';
+  if (status !== 422) return undefined;
+  if (/testing value\b[\s\S]*\bfailed|test failed/i.test(body)) return 'notApplied';
+  let parsed: { message?: unknown; details?: { causes?: unknown } } | undefined;
+  try {
+    parsed = JSON.parse(body) as typeof parsed;
+  } catch {
+    return undefined;
+  }
+  const causes = parsed?.details?.causes;
+  const noCauses = !Array.isArray(causes) || causes.length === 0;
+  return noCauses && parsed?.message === 'the server rejected our request due to an error in our request' ? 'notApplied' : undefined;
 }

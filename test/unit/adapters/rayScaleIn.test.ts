@@ -1,6 +1,6 @@
 /** The RayCluster scale-in JSON patch (research/control-plane.md §4.3; fixture raycluster.scale-in.json-patch.json). */
 import { describe, expect, it } from 'vitest';
-import { isPatchRace, planScaleIn } from '../../../shared/adapters/kubernetes/rayScaleIn.js';
+import { patchRefusal, planScaleIn } from '../../../shared/adapters/kubernetes/rayScaleIn.js';
 
 function rayCluster(group: Record<string, unknown>, resourceVersion = '4812337') {
   return {
@@ -15,7 +15,7 @@ describe('planScaleIn', () => {
   it('tests the resourceVersion, lowers replicas by the victims and lists them, as the research fixture does', () => {
     const plan = planScaleIn(rayCluster({ replicas: 2, minReplicas: 0, scaleStrategy: { workersToDelete: [] } }), 'h100', ['rc-llama-ft-h100-worker-9qz4l'], live('rc-llama-ft-h100-worker-9qz4l', 'rc-llama-ft-h100-worker-x7b2c'));
     expect(plan).toEqual({
-      kind: 'patch', replicas: 1, victims: ['rc-llama-ft-h100-worker-9qz4l'],
+      kind: 'patch', replicas: 1, victims: ['rc-llama-ft-h100-worker-9qz4l'], resourceVersion: '4812337',
       ops: [
         { op: 'test', path: '/metadata/resourceVersion', value: '4812337' },
         { op: 'replace', path: '/spec/workerGroupSpecs/1/replicas', value: 1 },
@@ -51,11 +51,16 @@ describe('planScaleIn', () => {
   });
 });
 
-describe('isPatchRace', () => {
-  it('is a failed test op (422 with jsonpatch\'s text) or a conflict, not any other 422', () => {
-    expect(isPatchRace(422, '{"kind":"Status","message":"the server rejected our request due to an error in our request","details":{"causes":[{"message":"testing value /metadata/resourceVersion failed: test failed"}]},"code":422}')).toBe(true);
-    expect(isPatchRace(409, '{"kind":"Status","reason":"Conflict","code":409}')).toBe(true);
-    expect(isPatchRace(422, '{"kind":"Status","reason":"Invalid","message":"RayCluster.ray.io \\"rc\\" is invalid: spec.workerGroupSpecs[0].replicas: Invalid value: -1","code":422}')).toBe(false);
-    expect(isPatchRace(400, 'test failed')).toBe(false);
+describe('patchRefusal', () => {
+  it("is a conflict (409) or a patch the API server could not apply (422 without causes: jsonpatch's reason is dropped)", () => {
+    expect(patchRefusal(409, '{"kind":"Status","reason":"Conflict","code":409}')).toBe('conflict');
+    expect(patchRefusal(422, '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server rejected our request due to an error in our request","reason":"Invalid","details":{},"code":422}')).toBe('notApplied');
+    expect(patchRefusal(422, '{"kind":"Status","message":"x","details":{"causes":[{"message":"testing value /metadata/resourceVersion failed: test failed"}]},"code":422}')).toBe('notApplied');
+  });
+
+  it('is undefined for schema validation (a 422 with causes) and anything else', () => {
+    expect(patchRefusal(422, JSON.stringify({ kind: 'Status', reason: 'Invalid', message: 'RayCluster.ray.io "rc" is invalid: spec.workerGroupSpecs[1].replicas: Invalid value: -1', details: { causes: [{ reason: 'FieldValueInvalid', field: 'spec.workerGroupSpecs[1].replicas' }] }, code: 422 }))).toBeUndefined();
+    expect(patchRefusal(400, 'test failed')).toBeUndefined();
+    expect(patchRefusal(422, 'not json')).toBeUndefined();
   });
 });
