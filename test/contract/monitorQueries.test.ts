@@ -7,6 +7,7 @@ import { Agent } from 'node:https';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LogsQueryClient } from '@azure/monitor-query-logs';
+import { MetricsClient } from '@azure/monitor-query-metrics';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { StaticTokenCredential } from '../../local/fakeCredential.js';
 import { ensureLocalCertificate, type LocalCertificate } from '../../local/tls.js';
@@ -217,6 +218,14 @@ describe('node readiness from the kube_node_status_condition metric (metrics:get
     const r = refused(await telemetry({ timeoutMs: 400 }).nodeReadinessMetric([EAST_A], 15));
     expect(r.reason).toBe('timeout');
     expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('a metric the face does not know is a 400, classified as invalidQuery with the reason', async () => {
+    const client = new MetricsClient(face.metricsEndpointTemplate.replace('{region}', 'eastus2'), new StaticTokenCredential(), { agent, retryOptions: { maxRetries: 0 } });
+    const error = await client.queryResources([EAST_A.id], ['node_cpu_usage_percentage'], 'Microsoft.ContainerService/managedClusters').then(() => undefined, (e: unknown) => e);
+    const u = unavailable('metrics', error);
+    expect(u.reason).toBe('invalidQuery');
+    expect(u.message).toMatch(/^400 BadRequest: Failed to find metric configuration .* metric: node_cpu_usage_percentage/);
   });
 
   it('a cluster asked about at the wrong regional endpoint is refused by Monitor, reported as invalidQuery', async () => {

@@ -52,6 +52,7 @@ export function answerMetricsBatch(source: MonitorNodeSource, req: MetricsBatchR
   const start = Date.parse(q.get('starttime') ?? '') || end - 60 * MINUTE;
   if (!(start < end)) return metricsError(400, 'BadRequest', 'starttime must be before endtime.');
   const top = Number(q.get('top') ?? '10');
+  if (!Number.isInteger(top) || top < 1) return metricsError(400, 'BadRequest', `top must be a positive integer, got ${JSON.stringify(q.get('top'))}.`);
 
   const ids = (req.body as { resourceids?: unknown } | undefined)?.resourceids;
   if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id): id is string => typeof id === 'string')) {

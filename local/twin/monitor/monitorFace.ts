@@ -73,7 +73,7 @@ export async function startMonitorFace(source: MonitorNodeSource, options: Monit
     const metrics = METRICS_BATCH.exec(url.pathname);
     const api: MonitorApi | undefined = logs ? 'logs' : metrics ? 'metrics' : undefined;
     if (!api) {
-      send(req, res, 'unknown', logsError(404, 'PathNotFoundError', `The requested path does not exist (the Monitor twin serves ${'/v1/workspaces/{id}/query'} and ${'/{region}/subscriptions/{sub}/metrics:getBatch'} only).`));
+      send(req, res, 'unknown', logsError(404, 'PathNotFoundError', 'The requested path does not exist (the Monitor twin serves /v1/workspaces/{id}/query and /{region}/subscriptions/{sub}/metrics:getBatch only; not /v1/$batch, which the adapter does not use).'));
       return;
     }
     if (req.method !== 'POST') {
