@@ -43,7 +43,7 @@ export interface NodeReadinessAnswer {
 
 /**
  * Why there is no answer:
- * - notConfigured: the source is not set up (no workspace id); confirmation is skipped;
+ * - notConfigured: the source is not set up (no workspace id, no metrics endpoint); confirmation is skipped;
  * - timeout: Monitor did not answer in time;
  * - throttled: 429; `retryAfterMs` when Monitor said;
  * - refused: 401/403 (identity or role missing);
