@@ -60,6 +60,8 @@ export async function alertStormBench(): Promise<string[]> {
     checkpoints: { latestComplete: async () => undefined },
     queue: { send: async () => {} },
     nodePools,
+    // Quota alerts never touch nodes: any call here is a bug the bench should surface.
+    kube: new Proxy({} as Ports['kube'], { get: (_t, name) => () => Promise.reject(new Error(`alert storm bench: unexpected Kubernetes call ${String(name)}`)) }),
     quota: { usages: async () => { quotaReads++; return [{ name: FAMILY, used: 0, limit: 100_000 }, { name: 'cores', used: 0, limit: 100_000 }]; } },
   };
   // 400 jobs waiting for GPUs: every reconcile pass wants to grow pools.

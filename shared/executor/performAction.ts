@@ -8,6 +8,7 @@ import type { Ports } from './ports.js';
 import { refreshQuota, resizePool } from './resizePool.js';
 import { NotApplicableError } from './errors.js';
 import { drainNode } from './drainNode.js';
+import { confirmReady, confirmStorm } from './confirmNodes.js';
 import { applyNodeFault } from '../nodes/nodeIncident.js';
 
 /** Does one action. Returns what happened, in words; throws when it should be retried. */
@@ -23,6 +24,12 @@ export async function performAction(action: Action, ports: Ports, requestedBy = 
       return changed ? `${action.region} is ${value!.state}: ${value!.reason}` : `${action.region} unchanged`;
     }
     case 'applyEvidence': {
+      if (action.source.startsWith('nodes/') && action.signal.status === 'unavailable') {
+        const failing = (await ports.state.nodes()).filter((n) => !n.closedAt && n.bad && n.region === action.region
+          && now.getTime() - Date.parse(n.openedAt) <= ports.fleet.policy.nodes.stormWindowMs);
+        const check = await confirmStorm(ports, action.region, failing, ports.fleet.policy.nodes.stormNodes);
+        if (!check.confirmed) throw new NotApplicableError(check.why);
+      }
       const { value, changed } = await ports.state.mutateRegion(action.region, (cur) => {
         const outcome = applyEvidence(cur ?? healthyRegion(action.region, now.toISOString()), action.signal, action.source, now);
         return outcome.changed ? outcome.next : undefined;
@@ -99,6 +106,10 @@ export async function performAction(action: Action, ports: Ports, requestedBy = 
     case 'closeNodeEpisode': {
       const incident = await ports.state.node(action.clusterId, action.node);
       if (!incident || incident.openedAt !== action.openedAt || incident.closedAt) return `${action.node}'s episode already closed`;
+      if (action.uncordon) {
+        const check = await confirmReady(ports, incident);
+        if (!check.confirmed) throw new NotApplicableError(check.why);
+      }
       const uncordoned = action.uncordon ? await ports.kube.uncordon(action.clusterId, action.node) : undefined;
       await ports.state.mutateNode(action.clusterId, action.node, (cur) => cur && cur.openedAt === action.openedAt && !cur.closedAt
         ? { ...cur, closedAt: now.toISOString(), closedWhy: action.reason } : undefined);

@@ -25,6 +25,7 @@ const node = (i: number) => `aks-gpu-12345678-vmss${i.toString(36).padStart(6, '
 const at = (s: number) => new Date(NOW.getTime() + s * 1000).toISOString();
 
 function fleet(over: Partial<FleetSnapshot> = {}, count = 4, familyUsed = 96): FleetSnapshot {
+  const { clusters: _c, ...rest } = over;
   return snapshot({
     clusters: [EAST, WEST],
     capacity: {
@@ -33,7 +34,7 @@ function fleet(over: Partial<FleetSnapshot> = {}, count = 4, familyUsed = 96): F
       ledger: ledgerOf(['eastus2', 'westus3'].map((region) => ({ subscriptionId: SUB, region, readAt: NOW, usages: [{ name: FAMILY, used: familyUsed, limit: 480 }, { name: 'cores', used: familyUsed, limit: 1000 }] }))),
       reservations: [], blocks: [],
     },
-    ...over,
+    ...rest,
   });
 }
 
