@@ -48,6 +48,8 @@ export interface SimRun {
   readonly timeline: readonly TimelineEntry[];
   /** Jobs submitted, in order. */
   readonly submitted: readonly string[];
+  /** Signals delivered, by what handleSignals answered (a duplicate or stale one changes nothing). */
+  readonly signals: Readonly<Record<'processed' | 'duplicate' | 'stale' | 'recordedNotProcessed', number>>;
   /** Alerts answered 400 (a body the autopilot could not read): none are expected. */
   readonly unreadableAlerts: readonly string[];
   /** Anything that threw out of an entry point where Azure would have retried or failed the invocation. */
@@ -70,6 +72,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const invocationErrors: string[] = [];
   const unreadableAlerts: string[] = [];
   const submitted: string[] = [];
+  const signals = { processed: 0, duplicate: 0, stale: 0, recordedNotProcessed: 0 };
   const running = new Set<Promise<void>>();
   const task = (label: string, fn: () => Promise<void>) => {
     const p: Promise<void> = fn().catch((e) => { invocationErrors.push(`${new Date(time.ms()).toISOString()} ${label}: ${errorMessage(e)}`); })
@@ -86,7 +89,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       if (e instanceof SignalParseError) { unreadableAlerts.push(`${label}: ${e.field}: ${e.message}`); return; }
       throw e;
     }
-    if (parsed.kind === 'signals') await handleSignals(parsed.signals, ports);
+    if (parsed.kind !== 'signals') return;
+    for (const outcome of await handleSignals(parsed.signals, ports)) signals[outcome.status]++;
   });
 
   // The `jobs` queue: as the Functions host's Service Bus trigger calls onJobQueued.
@@ -192,7 +196,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   await observer.sample();
   options.onProgress?.(1);
   return {
-    scenario, seed, startMs, endMs, harness: h, observer, timeline, submitted, unreadableAlerts, invocationErrors, reconciles,
+    scenario, seed, startMs, endMs, harness: h, observer, timeline, submitted, signals, unreadableAlerts, invocationErrors, reconciles,
     wallMs: performance.now() - wall0,
   };
 }

@@ -57,6 +57,8 @@ export interface Figures {
   readonly runTwice: readonly string[];
   readonly armPutsAccepted: number;
   readonly queue: { readonly deadLettered: number; readonly duplicatesDropped: number };
+  /** Signals by what handleSignals answered: duplicates and stale ones change nothing. */
+  readonly signals: SimRun['signals'];
   readonly unreadableAlerts: readonly string[];
   readonly invocationErrors: readonly string[];
   readonly reconciles: { readonly runs: number; readonly skipped: number };
@@ -139,6 +141,7 @@ export async function computeFigures(run: SimRun): Promise<Figures> {
     recoveries, lost, runTwice: [...twice].sort(),
     armPutsAccepted: pools.reduce((n, p) => n + p.acceptedPuts, 0),
     queue: { deadLettered: h.queue.deadLettered.length, duplicatesDropped: h.queue.duplicatesDropped },
+    signals: run.signals,
     unreadableAlerts: run.unreadableAlerts, invocationErrors: run.invocationErrors, reconciles: run.reconciles,
   };
 }

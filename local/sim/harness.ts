@@ -11,7 +11,7 @@ import { FleetWorld } from '../twin/world.js';
 import { MemoryCheckpoints } from './memoryCheckpoints.js';
 import { RecordingFleetState } from './recordingState.js';
 import type { Scenario } from './scenario.js';
-import { buildFleet, clusterGpusFromArm, populateArm, type ScenarioFleet } from './scenarioFleet.js';
+import { buildFleet, populateArm, type ScenarioFleet } from './scenarioFleet.js';
 import { SimNodePools, SimQuota } from './simArm.js';
 import { NodelessKubernetes } from './simKubernetes.js';
 import { SimJobQueue } from './simQueue.js';
@@ -50,8 +50,11 @@ export function createHarness(scenario: Scenario): Harness {
   const world = new FleetWorld(fleet.regions, fleet.clusters, checkpoints, () => time.ms());
   const arm = new ArmTwin({ now: () => time.ms(), provisioningMs: scenario.fleet.provisioning, timers: false });
   populateArm(arm, scenario, fleet);
-  // The world's capacity follows the pools, as in the live stack.
-  arm.on('poolScaled', (clusterId) => world.setClusterGpus(clusterId, clusterGpusFromArm(arm, clusterId)));
+  // The world's nodes follow the pools: a finished scale operation adds or removes that pool's nodes.
+  arm.on('poolScaled', (clusterId, pool, count) => {
+    const view = arm.pool(clusterId, pool)!;
+    world.setPoolNodes(clusterId, pool, count, view.gpusPerNode ?? 0, String(view.resource.properties['vmSize']));
+  });
 
   const log = { problems: [] as LogRecord[], tail: [] as LogRecord[] };
   const logger = createLogger((level, message, fields) => {

@@ -104,6 +104,7 @@ ${row('actions', actions)}
 ${row('budget events', String(f.budgetEvents), 'moves a disruption budget held back')}
 ${row('freeze events', String(f.freezeEvents), 'freezes, and actions a freeze held back')}
 ${row('other actions held back', String(f.otherWithheld), 'last healthy region, one failover per window, holds, approvals')}
+${row('signals', `${f.signals.processed} processed, ${f.signals.duplicate} duplicates, ${f.signals.stale} stale`, `${f.signals.recordedNotProcessed} left for reconcile to finish`)}
 ${row('queue', `${f.queue.deadLettered} dead-lettered, ${f.queue.duplicatesDropped} duplicate sends dropped`)}
 ${row('reconcile passes', `${f.reconciles.runs} run, ${f.reconciles.skipped} skipped (one still running)`)}
 </tbody></table>`;

@@ -69,8 +69,11 @@ export function buildFleet(s: FleetInput): ScenarioFleet {
   for (const [region, r] of Object.entries(s.fleet.regions)) {
     for (const c of r.clusters) {
       const id = clusterIdOf(subscription, region, c.name);
-      const gpus = c.pools.reduce((n, p) => n + p.count * (lookupVmSize(spec.catalogue, p.vmSize)?.gpus ?? 0), 0);
-      clusters.push({ id, name: c.name, region, gpus });
+      const pools = c.pools.map((p) => {
+        const size = lookupVmSize(spec.catalogue, p.vmSize)!;
+        return { name: p.name, vmSize: size.name, gpusPerNode: size.gpus, count: p.count, spot: p.spot ?? false };
+      });
+      clusters.push({ id, name: c.name, region, gpus: pools.reduce((n, p) => n + p.count * p.gpusPerNode, 0), pools });
       endpoints.set(endpointOf(c.name), id);
       clusterIds.set(c.name, id);
     }
@@ -97,11 +100,6 @@ export function populateArm(arm: ArmTwin, s: FleetInput, fleet: ScenarioFleet): 
     arm.setQuota(fleet.subscription, region, 'cores', r.quota.regionalVcpus);
     arm.setQuota(fleet.subscription, region, 'lowPriorityCores', r.quota.lowPriorityVcpus ?? 0);
   }
-}
-
-/** GPUs a cluster's pools give the world now (nodes that exist × GPUs per node). */
-export function clusterGpusFromArm(arm: ArmTwin, clusterId: string): number {
-  return arm.pools().filter((p) => p.clusterId.toLowerCase() === clusterId.toLowerCase()).reduce((n, p) => n + p.count * (p.gpusPerNode ?? 0), 0);
 }
 
 /** The GPU family of a region's pools (the first pool's; quota events act on it). */

@@ -14,6 +14,7 @@ export function summaryLines(f: Figures): string[] {
     ['ARM writes (PUTs)', `${f.armWrites} (${f.armPutsAccepted} accepted)`],
     ['actions', Object.entries(f.actions).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'],
     ['budget / freeze events', `${f.budgetEvents} / ${f.freezeEvents}${f.otherWithheld ? ` (and ${f.otherWithheld} other actions held back)` : ''}`],
+    ['signals', `${f.signals.processed} processed, ${f.signals.duplicate} duplicates, ${f.signals.stale} stale, ${f.signals.recordedNotProcessed} left to reconcile`],
     ['queue', `${f.queue.deadLettered} dead-lettered, ${f.queue.duplicatesDropped} duplicate sends dropped`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
