@@ -8,6 +8,8 @@
  * - GET      …/managedClusters/{c}/agentPools                      (paged with `nextLink` when long)
  * - GET      /subscriptions/{sub}/providers/Microsoft.ContainerService/locations/{region}/operations/{id}
  * - GET      /subscriptions/{sub}/providers/Microsoft.Compute/locations/{region}/usages  (paged with `nextLink`)
+ * - POST     …/managedClusters/{c}/listClusterUserCredential?format=exec  (`CredentialResults`: a kubeconfig pointing at
+ *            the twin's Kubernetes face, when `kubeServerFor` and `kubeCaPem` are given)
  *
  * An accepted PUT answers 200 with `Azure-AsyncOperation` (absolute, on this face) and `Retry-After: 0`. Polls
  * answer `Retry-After: pollRetryAfterSeconds` while in progress (default 0: core-lro lets a non-zero Retry-After
@@ -18,7 +20,9 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ArmReply, ArmTwin } from './armTwin.js';
+import { FAKE_TENANT_ID } from '../../fakeCredential.js';
+import { execKubeconfig } from '../kubernetes/kubeconfig.js';
+import { armErrorText, type ArmReply, type ArmTwin } from './armTwin.js';
 
 export interface ArmFaceOptions {
   cert: string | Buffer;
@@ -33,6 +37,12 @@ export interface ArmFaceOptions {
   pollRetryAfterSeconds?: number;
   /** Called for every request answered (not for ones left hanging). */
   onRequest?: (info: ArmFaceRequest) => void;
+  /** The API server URL of a cluster (the Kubernetes face's `serverFor`), for `listClusterUserCredential`. */
+  kubeServerFor?: (clusterId: string) => string | undefined;
+  /** The CA of that API server (PEM), written into the kubeconfig as `certificate-authority-data`. */
+  kubeCaPem?: string;
+  /** Tenant in the kubeconfig's kubelogin arguments. Default the fake credential's tenant. */
+  tenantId?: string;
 }
 
 export interface ArmFaceRequest {
@@ -58,6 +68,7 @@ const MAX_LOG = 2000;
 const POOL = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.containerservice\/managedclusters\/([^/]+)\/agentpools\/([^/]+)\/?$/i;
 const POOLS = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.containerservice\/managedclusters\/([^/]+)\/agentpools\/?$/i;
 const OPERATION = /^\/subscriptions\/([^/]+)\/providers\/microsoft\.containerservice\/locations\/([^/]+)\/operations\/([^/]+)\/?$/i;
+const CREDENTIAL = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.containerservice\/managedclusters\/([^/]+)\/listclusterusercredential\/?$/i;
 const USAGES = /^\/subscriptions\/([^/]+)\/providers\/microsoft\.compute\/locations\/([^/]+)\/usages\/?$/i;
 
 const clusterIdOf = (sub: string, rg: string, cluster: string): string =>
@@ -127,12 +138,34 @@ export async function startArmFace(twin: ArmTwin, options: ArmFaceOptions): Prom
       }
       return reply;
     }
+    if ((m = CREDENTIAL.exec(path)) && options.kubeServerFor && options.kubeCaPem !== undefined) {
+      if (method !== 'POST') return methodNotAllowed(method, path);
+      const [sub, rg, cluster] = m.slice(1).map((s) => decodeURIComponent(s!)) as [string, string, string];
+      return clusterUserCredential(sub, rg, cluster, url.searchParams.get('format'));
+    }
     if ((m = USAGES.exec(path))) {
       if (method !== 'GET') return methodNotAllowed(method, path);
       const [sub, region] = m.slice(1).map((s) => decodeURIComponent(s!)) as [string, string];
       return { kind: 'reply', status: 200, body: page(twin.usagesWire(sub, region), usagesPageSize, url), headers: twin.readHeaders(sub) };
     }
     return armError(404, 'InvalidResourceType', `The resource type could not be found for the path '${path}'.`);
+  };
+
+  /** `CredentialResults` (AKS `managedClusters` spec): one kubeconfig, base64 in `value`, named `clusterUser`. */
+  const clusterUserCredential = (sub: string, rg: string, cluster: string, format: string | null): ArmReply => {
+    const clusterId = clusterIdOf(sub, rg, cluster);
+    const known = twin.listPools(clusterId);
+    if (known.kind === 'reply' && known.status === 404) return known;
+    const server = options.kubeServerFor!(clusterId);
+    if (!server) return armError(404, 'ResourceNotFound', armErrorText.clusterNotFound(cluster, rg));
+    if (format !== null && format.toLowerCase() !== 'exec') {
+      return armError(400, 'BadRequest', `The twin serves only format=exec (the 'azure' auth-provider format was removed in Kubernetes 1.26); got format=${format}.`);
+    }
+    const kubeconfig = execKubeconfig({ cluster, resourceGroup: rg, server, caPem: options.kubeCaPem!, tenantId: options.tenantId ?? FAKE_TENANT_ID });
+    return {
+      kind: 'reply', status: 200, headers: twin.writeHeaders(sub),
+      body: { kubeconfigs: [{ name: 'clusterUser', value: Buffer.from(kubeconfig, 'utf8').toString('base64') }] },
+    };
   };
 
   const server: Server = createServer({ cert: options.cert, key: options.key }, (req, res) => {

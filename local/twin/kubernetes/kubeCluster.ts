@@ -21,17 +21,14 @@ import { DEFAULT_CATALOGUE, lookupVmSize } from '../../../shared/capacity/vmSize
 import type { RayActorState, RayNodeState } from '../ray/rayState.js';
 import { applyJsonPatch, applyMergePatch, decodeJsonPatch, PatchDecodeError, PatchNotApplied, type Json } from './jsonPatch.js';
 import type { EvictionOutcome, KubeRefusal, NodeRemovalReason, PdbStatus, PodDeletionReason, TwinNode, TwinPod, WorldPool } from './model.js';
+import { initialRayCluster, RAY_NAMESPACE, RAY_WORKER_GROUP, validateRayClusterSpec, workerGroupOf } from './rayClusterSpec.js';
 import { kubeUid, podSuffix, rayActorId, rayNodeId, vmssName, vmssNodeName, vmssProviderId, nodeResourceGroup } from './names.js';
 
-export const RAY_NAMESPACE = 'ray';
-export const RAY_CLUSTER_NAME = 'ray';
-export const RAY_WORKER_GROUP = 'gpu';
-export const RAY_HEAD_SERVICE = 'ray-head-svc';
+export { RAY_CLUSTER_NAME, RAY_HEAD_SERVICE, RAY_NAMESPACE, RAY_WORKER_GROUP } from './rayClusterSpec.js';
 export const PDB_NAME = 'ray-workers';
 export const SYSTEM_POOL = 'system';
 export const DEFAULT_GPU_VM_SIZE = 'Standard_NC24ads_A100_v4';
 const SYSTEM_VM_SIZE = 'Standard_D4ds_v5';
-const RAY_IMAGE = 'rayproject/ray:2.52.0-gpu';
 
 export interface KubeEvents {
   nodeAdded: [clusterId: string, node: string];
@@ -122,7 +119,11 @@ export class KubeCluster {
         }
       }
     }
-    this.rayCluster = this.initialRayCluster(workers);
+    const gpuPool = [...this.pools.values()].find((p) => p.gpusPerNode > 0);
+    this.rayCluster = initialRayCluster({
+      uid: this.rayClusterUid, resourceVersion: this.nextRv(), creationTimestamp: kubeTime(this.rayClusterCreatedAt), clusterName: info.name,
+      workers, gpusPerWorker: gpuPool?.gpusPerNode ?? 1, cpusPerWorker: Math.max(1, (gpuPool?.vcpus ?? 24) - 2),
+    });
   }
 
   // ------------------------------------------------------------------------------------------------ reads
@@ -171,11 +172,8 @@ export class KubeCluster {
 
   // ------------------------------------------------------------------------------------------------ RayCluster
 
-  private workerGroup(doc: JsonObject = this.rayCluster): JsonObject | undefined {
-    const spec = doc['spec'];
-    const groups = isObject(spec) ? spec['workerGroupSpecs'] : undefined;
-    if (!Array.isArray(groups)) return undefined;
-    return groups.find((g): g is JsonObject => isObject(g) && g['groupName'] === RAY_WORKER_GROUP);
+  private workerGroup(): JsonObject | undefined {
+    return workerGroupOf(this.rayCluster);
   }
 
   replicas(): number {
@@ -218,10 +216,10 @@ export class KubeCluster {
    * precondition (409 on mismatch), name and namespace cannot change, and a few spec fields are type-checked
    * as the CRD's schema would.
    */
-  patchRayCluster(kind: 'json' | 'merge', body: unknown, rendered: JsonObject): JsonObject | KubeRefusal {
+  patchRayCluster(kind: 'json' | 'merge', body: unknown, rendered: Record<string, unknown>): JsonObject | KubeRefusal {
     let patched: Json;
     try {
-      patched = kind === 'json' ? applyJsonPatch(rendered, decodeJsonPatch(body)) : applyMergePatch(rendered, body as Json);
+      patched = kind === 'json' ? applyJsonPatch(rendered as Json, decodeJsonPatch(body)) : applyMergePatch(rendered as Json, body as Json);
     } catch (error) {
       if (error instanceof PatchDecodeError) return { refused: 'badRequest', message: error.message };
       if (error instanceof PatchNotApplied) return { refused: 'patchNotApplied' };
@@ -298,6 +296,11 @@ export class KubeCluster {
 
   node(name: string): TwinNode | undefined {
     return this.nodes.get(name);
+  }
+
+  /** A write to a node's metadata (labels, annotations). */
+  touchNode(node: TwinNode): void {
+    node.resourceVersion = this.nextRv();
   }
 
   /** Cordon or uncordon. */
@@ -584,82 +587,9 @@ export class KubeCluster {
       actor.death_cause ??= { actor_died_error_context: { reason: 'OUT_OF_SCOPE', error_message: 'The actor is dead because its owner has died.' } };
     }
   }
-
-  // ------------------------------------------------------------------------------------------------ setup
-
-  private initialRayCluster(workers: number): JsonObject {
-    const gpuPool = this.gpuPools()[0];
-    const gpus = String(gpuPool?.gpusPerNode ?? 1);
-    const cpus = String(Math.max(1, (gpuPool ? this.pools.get(gpuPool.name)!.vcpus : 24) - 2));
-    const template = (container: string, resources: JsonObject, extra: JsonObject = {}): JsonObject => ({
-      spec: {
-        serviceAccountName: 'ray-workload',
-        ...extra,
-        containers: [{ name: container, image: RAY_IMAGE, resources: { requests: resources, limits: resources } }],
-      },
-    });
-    return {
-      apiVersion: 'ray.io/v1',
-      kind: 'RayCluster',
-      metadata: {
-        name: RAY_CLUSTER_NAME, namespace: RAY_NAMESPACE, uid: this.rayClusterUid, resourceVersion: this.nextRv(), generation: 1,
-        creationTimestamp: kubeTime(this.rayClusterCreatedAt), labels: { 'fleet.example/cluster': this.info.name },
-      },
-      spec: {
-        rayVersion: '2.52.0',
-        enableInTreeAutoscaling: false,
-        suspend: false,
-        headGroupSpec: {
-          serviceType: 'ClusterIP',
-          rayStartParams: { 'num-cpus': '0', 'dashboard-host': '0.0.0.0' },
-          template: template('ray-head', { cpu: '2', memory: '8Gi' }, { nodeSelector: { 'kubernetes.azure.com/mode': 'system' } }),
-        },
-        workerGroupSpecs: [{
-          groupName: RAY_WORKER_GROUP, replicas: workers, minReplicas: 0, maxReplicas: 1000, numOfHosts: 1, rayStartParams: {},
-          scaleStrategy: { workersToDelete: [] },
-          template: template('ray-worker', { cpu: cpus, memory: '200Gi', 'nvidia.com/gpu': gpus }, {
-            terminationGracePeriodSeconds: 120,
-            nodeSelector: { 'nvidia.com/gpu.present': 'true' },
-            tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
-          }),
-        }],
-      },
-    };
-  }
 }
 
 /** Kubernetes' timestamp format (RFC 3339, whole seconds). */
 export function kubeTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-/** What the CRD's OpenAPI schema would refuse in the fields the twin acts on. */
-function validateRayClusterSpec(spec: Json | undefined): KubeRefusal | undefined {
-  const invalid = (field: string, value: Json | undefined, type: string): KubeRefusal => ({
-    refused: 'invalid', field,
-    message: `RayCluster.ray.io "${RAY_CLUSTER_NAME}" is invalid: ${field}: Invalid value: "${typeName(value)}": ${field} in body must be of type ${type}: "${typeName(value)}"`,
-  });
-  if (!isObject(spec)) return invalid('spec', spec, 'object');
-  const groups = spec['workerGroupSpecs'];
-  if (groups === undefined) return undefined;
-  if (!Array.isArray(groups)) return invalid('spec.workerGroupSpecs', groups, 'array');
-  for (const [i, g] of groups.entries()) {
-    if (!isObject(g)) return invalid(`spec.workerGroupSpecs[${i}]`, g, 'object');
-    const replicas = g['replicas'];
-    if (replicas !== undefined && !(typeof replicas === 'number' && Number.isInteger(replicas))) return invalid(`spec.workerGroupSpecs[${i}].replicas`, replicas, 'integer');
-    const strategy = g['scaleStrategy'];
-    if (strategy === undefined) continue;
-    if (!isObject(strategy)) return invalid(`spec.workerGroupSpecs[${i}].scaleStrategy`, strategy, 'object');
-    const list = strategy['workersToDelete'];
-    if (list !== undefined && list !== null && !(Array.isArray(list) && list.every((x) => typeof x === 'string'))) {
-      return invalid(`spec.workerGroupSpecs[${i}].scaleStrategy.workersToDelete`, list, 'array of strings');
-    }
-  }
-  return undefined;
-}
-
-function typeName(v: Json | undefined): string {
-  if (v === undefined || v === null) return 'null';
-  if (Array.isArray(v)) return 'array';
-  return typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'number') : typeof v;
 }
