@@ -20,6 +20,7 @@ export function parseDuration(text: string | number): number | undefined {
   return Math.round(Number(h ?? 0) * 3_600_000 + Number(min ?? 0) * 60_000 + Number(s ?? 0) * 1000 + Number(ms ?? 0));
 }
 
+/** A duration in, milliseconds out. Defaults are given with `.prefault` (an input, parsed like one). */
 const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
   const ms = parseDuration(v);
   if (ms === undefined) {
@@ -69,8 +70,8 @@ const jobGroupSchema = z.object({
   steps: z.number().int().min(1),
   checkpointEvery: z.number().int().min(1),
   /** When the first is submitted, and the gap between submissions. */
-  at: duration.default(0),
-  every: duration.default(0),
+  at: duration.prefault(0),
+  every: duration.prefault(0),
   regions: z.array(armRegion).optional(),
   priority: z.number().int().min(0).max(1000).optional(),
 }).strict();
@@ -78,11 +79,11 @@ const jobGroupSchema = z.object({
 /** How an alert reaches the autopilot: after a detection delay, possibly several times, out of order. */
 const deliverySchema = z.object({
   /** From the fault to the first delivery (Service Health takes minutes in Azure). */
-  delay: duration.default(0),
+  delay: duration.prefault(0),
   /** Each alert delivered this many times (action groups retry; Monitor sends duplicates). */
   copies: z.number().int().min(1).max(20).default(1),
   /** Copies land at random moments within this window after the delay (seeded): duplicates and reordering. */
-  spread: duration.default(0),
+  spread: duration.prefault(0),
 }).strict();
 
 const at = { at: duration };
@@ -122,7 +123,7 @@ export const scenarioSchema = z.object({
   duration,
   seed: z.number().int().min(0).default(1),
   /** One training step per tick of the world. */
-  step: duration.default(1),
+  step: duration.prefault(1),
   /** When the game day starts (virtual time; ISO 8601). */
   start: z.iso.datetime().default('2026-03-02T09:00:00Z'),
   fleet: fleetSchema,
@@ -132,15 +133,15 @@ export const scenarioSchema = z.object({
     /** NCRONTAB, as AUTOPILOT_RECONCILE_SCHEDULE. */
     reconcileSchedule: z.string().default('0 * * * * *'),
     /** AUTOPILOT_ARM_POLL_INTERVAL_MS. */
-    armPollInterval: duration.default(2),
+    armPollInterval: duration.prefault(2),
     /**
      * How long a call to a cluster in a region that is down takes to fail. 0, as the twin's Ray face behaves (a dead
      * host resets the connection); up to AUTOPILOT_RAY_TIMEOUT_MS when packets are dropped instead.
      */
-    rayUnreachableAfter: duration.default(0),
-  }).strict().default({ reconcileSchedule: '0 * * * * *', armPollInterval: 2000, rayUnreachableAfter: 0 }),
+    rayUnreachableAfter: duration.prefault(0),
+  }).strict().prefault({}),
   /** Defaults for every alert's delivery (an event's own `deliveries` wins). */
-  alerts: deliverySchema.default({ delay: 0, copies: 1, spread: 0 }),
+  alerts: deliverySchema.prefault({}),
   jobs: z.array(jobGroupSchema).min(1),
   timeline: z.array(eventSchema).default([]),
 }).strict();
