@@ -421,6 +421,11 @@ export class FleetWorld extends EventEmitter<WorldEvents> {
   /** Jobs with a worker on a pod that is gone fail (Ray Train loses a worker it cannot replace). */
   private podsGone(clusterId: string, pods: readonly TwinPod[]): void {
     for (const pod of pods) {
+      if (pod.role === 'head') {
+        // Without GCS fault tolerance every driver dies with the head.
+        for (const job of this.runningOn(clusterId)) this.end(job, 'FAILED', `Job failed: the Ray head pod ${pod.name} was lost.`);
+        continue;
+      }
       const how = POD_GONE[pod.deletionReason ?? 'deleted'] ?? 'went away';
       this.failWhere(clusterId, (p) => p.pod === pod.name,
         `Job failed: a Ray Train worker died (pod ${pod.name} on node ${pod.nodeName} ${how}) and the run ran out of retries.`);

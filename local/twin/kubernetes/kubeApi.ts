@@ -77,7 +77,7 @@ function route(kube: KubeCluster, req: KubeRequest, now: number): KubeAnswer {
     return methods(['GET', 'PATCH'], () => {
       const node = kube.node(s[3]!);
       if (!node) return kubeStatus.notFound(NODES, s[3]!);
-      return req.method === 'GET' ? ok(nodeObject(kube, node, now)) : patchNode(kube, node, req, now);
+      return req.method === 'GET' ? ok(nodeObject(node, now)) : patchNode(kube, node, req, now);
     });
   }
   if (is('api', 'v1', 'pods')) return methods(['GET'], () => listPods(kube, req, undefined));
@@ -113,7 +113,7 @@ function listNodes(kube: KubeCluster, req: KubeRequest, now: number): KubeAnswer
   const byLabel = labelMatcher(req.query.get('labelSelector'));
   const byField = fieldMatcher(req.query.get('fieldSelector'), nodeFields);
   const items = [...kube.nodes.values()].filter((n) => byLabel(n.labels) && byField(n)).sort((a, b) => a.name.localeCompare(b.name));
-  return ok(typedList('NodeList', 'v1', kube.revisionNow, items.map((n) => nodeObject(kube, n, now))));
+  return ok(typedList('NodeList', 'v1', kube.revisionNow, items.map((n) => nodeObject(n, now))));
 }
 
 function listPods(kube: KubeCluster, req: KubeRequest, namespace: string | undefined): KubeAnswer {
@@ -178,7 +178,7 @@ function patchNode(kube: KubeCluster, node: TwinNode, req: KubeRequest, now: num
   if (type === STRATEGIC_PATCH && hasDirective(body.value)) {
     return kubeStatus.badRequest('the twin applies strategic merge patches as merge patches: $-directives are not supported');
   }
-  const current = nodeObject(kube, node, now);
+  const current = nodeObject(node, now);
   let patched: Json;
   try {
     patched = type === JSON_PATCH ? applyJsonPatch(current as Json, decodeJsonPatch(body.value)) : applyMergePatch(current as Json, body.value as Json);
@@ -214,7 +214,7 @@ function patchNode(kube: KubeCluster, node: TwinNode, req: KubeRequest, now: num
   }
   kube.setUnschedulable(node.name, unschedulable);
   if (changedMeta) kube.touchNode(node);
-  return ok(nodeObject(kube, node, now));
+  return ok(nodeObject(node, now));
 }
 
 const stringMap = (v: unknown): boolean => isObject(v) && Object.values(v).every((x) => typeof x === 'string');

@@ -6,7 +6,7 @@
  * KubeRay's reconcile (`reconcile`, once per world tick; control-plane.md §4.3): pods named in
  * `scaleStrategy.workersToDelete` are deleted and the list cleared; without in-tree autoscaling, workers beyond
  * `replicas` are deleted in list (name) order; while `replicas` exceeds the workers, a worker pod is created on a
- * schedulable, Ready GPU node that has no pod. A deleted pod lingers `terminationTicks` ticks (its grace period)
+ * schedulable, Ready GPU node that has no pod; a lost head pod is created again on a system node. A deleted pod lingers `terminationTicks` ticks (its grace period)
  * before it is gone.
  *
  * The worker group follows the GPU pools: after a pool change, `replicas` is the number of GPU nodes that hold a
@@ -532,6 +532,11 @@ export class KubeCluster {
     if (!this.inTreeAutoscaling() && active().length > replicas) {
       const surplus = active().sort((a, b) => a.name.localeCompare(b.name)).slice(0, active().length - replicas);
       for (const pod of surplus) this.deletePod(pod, 'surplus');
+    }
+    // KubeRay brings a lost head back on a system node (its Ray cluster starts afresh).
+    if (!this.headPod()) {
+      const system = [...this.nodes.values()].find((n) => n.gpus === 0 && n.ready && !n.unschedulable);
+      if (system) this.hooks.emit('podCreated', this.info.id, this.createPod(system, 'head').name);
     }
     let missing = replicas - active().length;
     for (const node of this.gpuNodes()) {

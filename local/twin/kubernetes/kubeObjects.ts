@@ -8,7 +8,7 @@ import type { TwinNode, TwinPod } from './model.js';
 
 type Obj = Record<string, unknown>;
 
-export function nodeObject(kube: KubeCluster, node: TwinNode, now: number): Obj {
+export function nodeObject(node: TwinNode, now: number): Obj {
   const heartbeat = kubeTime(node.ready ? now : node.readyChangedAt);
   const since = kubeTime(node.readyChangedAt);
   const condition = (type: string, reason: string, message: string): Obj =>

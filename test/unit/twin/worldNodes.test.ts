@@ -332,6 +332,26 @@ describe('KubeRay', () => {
   });
 });
 
+describe('the Ray head', () => {
+  it('a deleted head pod fails the running jobs when it is gone, and KubeRay brings a new head back', () => {
+    const { kube, submit, job, ticks, events } = setup(2);
+    submit('n-1', 1);
+    ticks(1);
+    const head = kube.headPod()!;
+    expect(kube.evict('ray', head.name)).toEqual({ outcome: 'evicted' });
+    expect(job('n-1').status).toBe('RUNNING');
+    ticks(1);
+    expect(job('n-1').status).toBe('FAILED');
+    expect(job('n-1').message).toContain(`Ray head pod ${head.name} was lost`);
+    const fresh = kube.headPod()!;
+    expect(fresh.name).not.toBe(head.name);
+    expect(fresh.nodeName).toBe(head.nodeName);
+    expect(kube.rayNodes.get(head.rayNodeId)?.state).toBe('DEAD');
+    expect(kube.rayNodes.get(fresh.rayNodeId)).toMatchObject({ state: 'ALIVE', is_head_node: true });
+    expect(events).toContain(`podCreated ${fresh.name}`);
+  });
+});
+
 describe('disruption budget', () => {
   it('blocks a second eviction while the first pod is terminating, and allows it once a replacement is healthy', () => {
     const { kube, ticks } = setup(4);
