@@ -13,7 +13,7 @@
  * - Node faults: a NotReady node or one with a GPU XID stalls its jobs; after `failJobsAfterTicks` ticks of
  *   that they fail, as Ray Train gives up. A Spot eviction takes the VM at its deadline, a lost node at once:
  *   its pods go and the jobs on them fail. A worker pod that is evicted or deleted fails its jobs when it is
- *   gone.
+ *   gone; a lost head pod fails every running job of its cluster.
  */
 import { EventEmitter } from 'node:events';
 import { KubeCluster, type KubeEvents } from './kubernetes/kubeCluster.js';

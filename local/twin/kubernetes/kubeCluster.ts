@@ -6,8 +6,8 @@
  * KubeRay's reconcile (`reconcile`, once per world tick; control-plane.md §4.3): pods named in
  * `scaleStrategy.workersToDelete` are deleted and the list cleared; without in-tree autoscaling, workers beyond
  * `replicas` are deleted in list (name) order; while `replicas` exceeds the workers, a worker pod is created on a
- * schedulable, Ready GPU node that has no pod; a lost head pod is created again on a system node. A deleted pod lingers `terminationTicks` ticks (its grace period)
- * before it is gone.
+ * schedulable, Ready GPU node that has no pod; a lost head pod is created again on a system node. A deleted pod
+ * lingers `terminationTicks` ticks (its grace period) before it is gone.
  *
  * The worker group follows the GPU pools: after a pool change, `replicas` is the number of GPU nodes that hold a
  * worker or could take one (a cordoned node without a worker does not count), as the platform's autoscaler would
