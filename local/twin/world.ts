@@ -124,6 +124,10 @@ export class FleetWorld extends EventEmitter<WorldEvents> {
   private readonly kubes = new Map<string, KubeCluster>();
   /** By cluster and submission id: like real Ray, each cluster only knows its own submissions. */
   private readonly jobs = new Map<string, TwinJob>();
+  /** PENDING and RUNNING jobs, in submission order: what a tick looks at. */
+  private readonly active = new Set<TwinJob>();
+  /** GPUs held by RUNNING jobs, by `<cluster>|<node>`. */
+  private readonly usedGpus = new Map<string, number>();
   private ticks = 0;
   private doubleRunTicks = 0;
   private jobsSucceeded = 0;
@@ -314,7 +318,7 @@ export class FleetWorld extends EventEmitter<WorldEvents> {
       }
     }
     const progressed = new Map<string, number>();
-    for (const job of this.jobs.values()) {
+    for (const job of this.active) {
       const cluster = this.clusters.get(job.clusterId)!;
       if (this.down.has(cluster.region)) continue;
       if (job.status === 'PENDING') this.tryStart(job);
@@ -346,6 +350,7 @@ export class FleetWorld extends EventEmitter<WorldEvents> {
       rayNamespace: kubeUid(`namespace|${cluster.id}|${request.submissionId}`),
     };
     this.jobs.set(jobKey(cluster.id, job.submissionId), job);
+    this.active.add(job);
     return 'ok';
   }
 
@@ -372,13 +377,20 @@ export class FleetWorld extends EventEmitter<WorldEvents> {
   }
 
   private runningOn(clusterId: string): TwinJob[] {
-    return [...this.jobs.values()].filter((j) => j.clusterId === clusterId && j.status === 'RUNNING');
+    return [...this.active].filter((j) => j.clusterId === clusterId && j.status === 'RUNNING');
   }
 
   private freeOn(clusterId: string, node: TwinNode): number {
-    let used = 0;
-    for (const j of this.runningOn(clusterId)) for (const p of j.placement) if (p.node === node.name) used += p.gpus;
-    return node.gpus - used;
+    return node.gpus - (this.usedGpus.get(`${clusterId}|${node.name}`) ?? 0);
+  }
+
+  private holdGpus(job: TwinJob, sign: 1 | -1): void {
+    for (const p of job.placement) {
+      const key = `${job.clusterId}|${p.node}`;
+      const held = (this.usedGpus.get(key) ?? 0) + sign * p.gpus;
+      if (held > 0) this.usedGpus.set(key, held);
+      else this.usedGpus.delete(key);
+    }
   }
 
   /** Takes GPUs on placeable nodes in node order; a job that does not fit stays PENDING. */
@@ -399,6 +411,7 @@ export class FleetWorld extends EventEmitter<WorldEvents> {
       node: node.name, pod: pod.name, gpus,
       actorId: kube.addActor(pod, job.rayJobId, `${job.submissionId}|${node.name}`, gpus, job.rayNamespace).actor_id,
     }));
+    this.holdGpus(job, 1);
     job.status = 'RUNNING';
     job.message = 'Job is currently running.';
     job.startTime = this.now();
@@ -437,6 +450,8 @@ export class FleetWorld extends EventEmitter<WorldEvents> {
   }
 
   private end(job: TwinJob, status: 'SUCCEEDED' | 'FAILED' | 'STOPPED', message: string): void {
+    if (job.status === 'RUNNING') this.holdGpus(job, -1);
+    this.active.delete(job);
     job.status = status;
     job.message = message;
     job.endTime = this.now();
