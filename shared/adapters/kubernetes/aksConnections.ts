@@ -117,9 +117,9 @@ export class AksConnections {
       access = await this.options.credential.getToken(AKS_SERVER_SCOPE, { abortSignal: AbortSignal.timeout(this.tokenTimeoutMs) });
     } catch (cause) {
       // The credential's own message (managed identity endpoint, tenant, …); it carries no token.
-      throw new KubernetesApiError(`no Entra token for the AKS server application: ${(cause as Error)?.message ?? String(cause)}`, { status: 0, retryable: true, cause });
+      throw new KubernetesApiError(`no Entra token for the AKS server application: ${(cause as Error)?.message ?? String(cause)}`, { status: 0, retryable: true, origin: 'credential', cause });
     }
-    if (!access?.token) throw new KubernetesApiError('no Entra token for the AKS server application: the credential returned none', { status: 0, retryable: true });
+    if (!access?.token) throw new KubernetesApiError('no Entra token for the AKS server application: the credential returned none', { status: 0, retryable: true, origin: 'credential' });
     const now = this.now();
     const lifetime = access.expiresOnTimestamp - now;
     const margin = Math.min(this.refreshMarginMs, Math.max(0, lifetime / 2));

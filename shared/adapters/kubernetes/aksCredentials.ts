@@ -35,7 +35,7 @@ export class ArmAksEndpoints implements AksEndpointSource {
 
   async read(clusterId: string): Promise<AksEndpoint> {
     const parsed = parseClusterId(clusterId);
-    if (!parsed) throw new KubernetesApiError(`not a managed cluster id: ${clusterId}`, { status: 0, retryable: false });
+    if (!parsed) throw new KubernetesApiError(`not a managed cluster id: ${clusterId}`, { status: 0, retryable: false, origin: 'arm' });
     let value: Uint8Array | undefined;
     try {
       const result = await this.client(parsed.subscriptionId).managedClusters.listClusterUserCredentials(parsed.resourceGroup, parsed.cluster, { format: 'exec' });
@@ -45,11 +45,12 @@ export class ArmAksEndpoints implements AksEndpointSource {
       throw new KubernetesApiError(`listClusterUserCredential of ${parsed.cluster}: ${failure.code}: ${failure.message}`, {
         status: failure.statusCode ?? 0,
         retryable: failure.class === 'throttled' || failure.class === 'transient',
+        origin: 'arm',
         ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
         cause: e,
       });
     }
-    if (!value?.length) throw new KubernetesApiError(`listClusterUserCredential of ${parsed.cluster} returned no kubeconfig`, { status: 0, retryable: false });
+    if (!value?.length) throw new KubernetesApiError(`listClusterUserCredential of ${parsed.cluster} returned no kubeconfig`, { status: 0, retryable: false, origin: 'arm' });
     return endpointFromKubeconfig(Buffer.from(value).toString('utf8'), parsed.cluster);
   }
 
@@ -69,7 +70,7 @@ const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE
 
 /** Server and CA of the first cluster entry; refuses anything that is not https with a PEM CA. */
 export function endpointFromKubeconfig(text: string, clusterName: string): AksEndpoint {
-  const bad = (what: string) => new KubernetesApiError(`kubeconfig of ${clusterName}: ${what}`, { status: 0, retryable: false });
+  const bad = (what: string) => new KubernetesApiError(`kubeconfig of ${clusterName}: ${what}`, { status: 0, retryable: false, origin: 'arm' });
   let doc: unknown;
   try {
     doc = parseYaml(text);

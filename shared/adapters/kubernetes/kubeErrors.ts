@@ -9,9 +9,14 @@
  * that is not this cluster's API server (a stale address), and so does a TLS failure.
  */
 
+/** Who refused: the cluster's API server, ARM (its address and CA), or the credential (its token). */
+export type KubeErrorOrigin = 'kubernetes' | 'arm' | 'credential';
+
 /** A Kubernetes API call failed. `retryable`: the same call may succeed later (429, 5xx, 409, no answer). */
 export class KubernetesApiError extends Error {
   override readonly name = 'KubernetesApiError';
+  /** A 404 from ARM (no such cluster) is not a Kubernetes object that is gone. */
+  readonly origin: KubeErrorOrigin;
   /** HTTP status; 0 when no answer arrived (network, TLS, timeout) or the failure was before the call. */
   readonly status: number;
   /** The `Status` reason (`NotFound`, `Forbidden`, `TooManyRequests`, …) when the API server sent one. */
@@ -23,8 +28,9 @@ export class KubernetesApiError extends Error {
   /** The response body as received (a Status carries no secrets); '' when there was none. */
   readonly body: string;
 
-  constructor(message: string, init: { status: number; retryable: boolean; reason?: string; retryAfterMs?: number; serverMessage?: string; body?: string; cause?: unknown }) {
+  constructor(message: string, init: { status: number; retryable: boolean; origin?: KubeErrorOrigin; reason?: string; retryAfterMs?: number; serverMessage?: string; body?: string; cause?: unknown }) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.origin = init.origin ?? 'kubernetes';
     this.status = init.status;
     this.reason = init.reason;
     this.retryable = init.retryable;
@@ -110,8 +116,9 @@ export function isStaleServer(f: KubeFailure): boolean {
   return f.kind === 'transport' ? f.staleServer : f.code === 404 && f.status === undefined;
 }
 
+/** The API server said the object does not exist (not ARM about the cluster). */
 export function isNotFound(e: unknown): boolean {
-  return e instanceof KubernetesApiError && e.status === 404;
+  return e instanceof KubernetesApiError && e.origin === 'kubernetes' && e.status === 404;
 }
 
 /** The most specific message the API server gave: a cause's message (e.g. the PodDisruptionBudget's) or its own. */
