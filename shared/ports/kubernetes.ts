@@ -3,7 +3,9 @@
  * client library. Clusters are named by their ARM id; the adapter finds the API server and authenticates
  * (listClusterUserCredentials for server + CA, an Entra token for the AKS server application).
  *
- * Every method is idempotent: a retry after a crash or a redelivery does no harm.
+ * Every method is idempotent: a retry after a crash or a redelivery does no harm. Failures other than the results
+ * below are thrown with `retryable` (true for throttling, server errors, conflicts and no answer; false for a
+ * refusal that cannot pass, e.g. 403, or a cluster ARM does not know).
  */
 
 export interface KubeNodeInfo {
@@ -36,10 +38,14 @@ export type EvictionResult =
   | { readonly outcome: 'blocked'; readonly reason: string; readonly retryAfterMs?: number };
 
 export type ScaleInResult =
-  /** `replicas` lowered and the pods named in `workersToDelete` (KubeRay deletes exactly those). */
+  /**
+   * `replicas` lowered (never below the group's `minReplicas`: KubeRay then replaces the victims elsewhere) and the
+   * pods named in `workersToDelete` (KubeRay deletes exactly those).
+   */
   | { readonly outcome: 'patched'; readonly replicas: number }
   /** None of the pods is still counted in the group: nothing to do. */
   | { readonly outcome: 'nothingToDo' }
+  /** No such RayCluster, or no such worker group in it. */
   | { readonly outcome: 'notFound' };
 
 export interface Kubernetes {
