@@ -24,6 +24,10 @@ import { startRayJobsFace, type RayJobsFace } from './twin/ray/rayJobsFace.js';
 import { startServiceBusTwin, type ServiceBusTwin } from './twin/serviceBus/serviceBusTwin.js';
 import { serviceHealthAlertBody } from './twin/serviceHealthAlert.js';
 import { FleetWorld } from './twin/world.js';
+import { startKubernetesFace, type KubernetesFace } from './twin/kubernetes/kubernetesFace.js';
+import { startMonitorFace, type MonitorFace } from './twin/monitor/monitorFace.js';
+import type { MonitorNodeRecord } from './twin/monitor/nodeSource.js';
+import { emitNodeSignals, type NodeSignalEmitter } from './twin/nodeSignalEmitter.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -42,6 +46,10 @@ export interface StackOptions {
   readonly scaleDownCooldownSeconds?: number;
   /** One automatic failover per region per window (drills that fail a region over repeatedly shorten it). */
   readonly failoverWindowSeconds?: number;
+  /** `policy.nodes` overrides for the fleet file (seconds), e.g. a short recovery hold-down in drills. */
+  readonly nodePolicy?: Readonly<Record<string, number>>;
+  /** Ray reached at each Ray face directly instead of through the Kubernetes API server's service proxy. */
+  readonly rayDirect?: boolean;
 }
 
 export interface Stack {
@@ -50,6 +58,10 @@ export interface Stack {
   readonly world: FleetWorld;
   readonly arm: ArmTwin;
   readonly serviceBus: ServiceBusTwin;
+  readonly kube: KubernetesFace;
+  readonly monitor: MonitorFace;
+  /** Node faults in the world reach the autopilot as Azure's real alert and event bodies. */
+  readonly nodeSignals: NodeSignalEmitter;
   readonly host: LocalHost;
   readonly fleetFile: string;
   /** Calls the autopilot's HTTP API with the function key. */
@@ -93,6 +105,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const faces = new Map<string, RayJobsFace>();
     for (const c of clusters) faces.set(c.id, await startRayJobsFace(world.backend(c.id)));
     stoppers.push(['Ray faces', async () => { await Promise.all([...faces.values()].map((f) => f.close())); }]);
+    // Each AKS cluster's API server: nodes, pods, evictions, the RayCluster, and the service proxy to its Ray face.
+    const kube = await startKubernetesFace({ world, tls: { cert: cert.cert, key: cert.key }, rayUrlFor: (id) => faces.get(id)?.url });
+    stoppers.push(['Kubernetes face', () => kube.close()]);
+    const workspaceId = '7e57ab1e-0000-4000-8000-00000000f1ee';
+    const monitor = await startMonitorFace({ nodes: () => monitorRecords(world) }, { cert: cert.cert, key: cert.key, workspaceId });
+    stoppers.push(['Monitor face', () => monitor.close()]);
 
     // ARM: every cluster's GPU pool and every region's quota; the world's capacity follows the pools.
     const arm = new ArmTwin({ provisioningMs: options.provisioningMs ?? 3000 });
@@ -110,7 +128,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const gpus = arm.pools().filter((p) => p.clusterId === clusterId).reduce((n, p) => n + p.count * DEMO_POOL.gpusPerNode, 0);
       world.setClusterGpus(clusterId, gpus);
     });
-    const armFace = await startArmFace(arm, { cert: cert.cert, key: cert.key });
+    const armFace = await startArmFace(arm, { cert: cert.cert, key: cert.key, kubeServerFor: kube.serverFor, kubeCaPem: kube.caPem });
     stoppers.push(['ARM face', () => armFace.close()]);
 
     const serviceBus = await startServiceBusTwin();
@@ -119,13 +137,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     const fleetFile = join(localDir, `fleet-${process.pid}.yaml`);
     await mkdir(localDir, { recursive: true });
-    await writeFile(fleetFile, fleetYaml(clusters, new Map([...faces].map(([id, f]) => [id, f.url])), {
+    await writeFile(fleetFile, fleetYaml(clusters, options.rayDirect ? new Map([...faces].map(([id, f]) => [id, f.url])) : new Map(), {
       recoveryHoldDownSeconds: options.recoveryHoldDownSeconds ?? 20,
       waitBackoffSeconds: options.waitBackoffSeconds ?? 2,
       maxWaitBackoffSeconds: 10,
       quotaRefreshSeconds: 30,
       scaleDownCooldownSeconds: options.scaleDownCooldownSeconds ?? 120,
       ...(options.failoverWindowSeconds !== undefined ? { failoverWindowSeconds: options.failoverWindowSeconds } : {}),
+      nodes: { recoverySeconds: 30, replaceNotReadyAfterSeconds: 20, evictionWaitSeconds: 10, ...options.nodePolicy },
     }));
 
     // App settings, as the Functions host would provide them: endpoints and identities, no secrets.
@@ -141,6 +160,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       AUTOPILOT_RAY_TIMEOUT_MS: '1500',
       AUTOPILOT_ARM_ENDPOINT: armFace.url,
       AUTOPILOT_ARM_POLL_INTERVAL_MS: '100',
+      AUTOPILOT_LOG_ANALYTICS_WORKSPACE_ID: workspaceId,
+      AUTOPILOT_LOG_ANALYTICS_ENDPOINT: monitor.url,
+      AUTOPILOT_METRICS_ENDPOINT: monitor.metricsEndpointTemplate,
     });
     configureRuntime({ credential, agent });
     stoppers.push(['runtime', () => closeRuntime()]);
@@ -174,9 +196,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       try { body = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
       return { status: res.status, body };
     };
+    const nodeSignals = emitNodeSignals(world, (path, body) => api(path, { body }), { log });
+    stoppers.push(['node signals', async () => { nodeSignals.stop(); await nodeSignals.flush(); }]);
     const displayName = (arm: string) => DEMO_REGIONS.find((r) => r.name === arm)?.displayName ?? arm;
     return {
-      hostUrl: host.url, functionKey, world, arm, serviceBus, host, fleetFile, api,
+      hostUrl: host.url, functionKey, world, arm, serviceBus, kube, monitor, nodeSignals, host, fleetFile, api,
       serviceHealth: async (regions, stage, trackingId) => {
         const alert = serviceHealthAlertBody({ subscriptionId: DEMO_SUBSCRIPTION, trackingId, regions: regions.map(displayName), stage, at: new Date() });
         return { ...(await api('/api/alerts', { body: alert })), alert };
@@ -192,4 +216,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await stopAll();
     throw e;
   }
+}
+
+/** What Container insights would have collected about the world's nodes, as of now. */
+function monitorRecords(world: FleetWorld): MonitorNodeRecord[] {
+  const at = new Date().toISOString();
+  return [...world.clusters.values()].flatMap((c) => world.kube(c.id).gpuNodes().map((n) => ({
+    clusterId: c.id, clusterName: c.name, region: c.region, node: n.name, ready: n.ready, at,
+  })));
 }
