@@ -13,7 +13,7 @@ import { RecordingFleetState } from './recordingState.js';
 import type { Scenario } from './scenario.js';
 import { buildFleet, populateArm, type ScenarioFleet } from './scenarioFleet.js';
 import { SimNodePools, SimQuota } from './simArm.js';
-import { NodelessKubernetes } from './simKubernetes.js';
+import { SimKubernetes } from './simKubernetes.js';
 import { SimJobQueue } from './simQueue.js';
 import { SimRayJobs } from './simRayJobs.js';
 import { VirtualTime } from './virtualTime.js';
@@ -70,11 +70,11 @@ export function createHarness(scenario: Scenario): Harness {
   const ports: Ports = {
     fleet: fleet.spec,
     state,
-    ray: new SimRayJobs(world, fleet.endpoints, time, scenario.autopilot.rayUnreachableAfter),
+    ray: new SimRayJobs(world, fleet.endpoints, time, scenario.autopilot.unreachableAfter),
     checkpoints,
     queue,
     nodePools: new SimNodePools(arm, time, { pollIntervalMs: scenario.autopilot.armPollInterval }),
-    kube: new NodelessKubernetes(),
+    kube: new SimKubernetes(world, time, scenario.autopilot.unreachableAfter),
     quota: new SimQuota(arm, time),
     clock: time,
     log: logger,

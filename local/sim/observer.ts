@@ -9,7 +9,7 @@ import type { TwinJob } from '../twin/world.js';
 
 export interface Disruption {
   readonly id: string;
-  readonly kind: 'regionDown';
+  readonly kind: 'regionDown' | 'nodeFault';
   readonly label: string;
   readonly at: number;
   readonly regions: readonly string[];
@@ -72,6 +72,22 @@ export class Observer {
     return d;
   }
 
+  /** Call just before a node fault: the jobs with work on these nodes are what it interrupts. */
+  nodeFault(label: string, clusterId: string, nodes: readonly string[]): Disruption {
+    const world = this.h.world;
+    const hit = new Set(nodes);
+    const live = world.allJobs().filter((j) => j.status === 'RUNNING' || j.status === 'PENDING');
+    const interrupted = live.filter((j) => j.status === 'RUNNING' && j.clusterId === clusterId && j.placement.some((p) => hit.has(p.node)));
+    const region = world.clusters.get(clusterId)!.region;
+    const d: Disruption = {
+      id: `d${this.disruptions.length + 1}`, kind: 'nodeFault', label, at: this.h.time.ms(), regions: [region],
+      affected: new Map(interrupted.map((j) => [j.jobId, j.attempt])),
+      needsCapacity: !fitsElsewhere(interrupted.map((j) => j.gpus), this.freeExcept(clusterId, hit, live)), recoveredAt: new Map(),
+    };
+    this.disruptions.push(d);
+    return d;
+  }
+
   detected(d: Disruption): void {
     d.detectedAt ??= this.h.time.ms();
   }
@@ -90,12 +106,26 @@ export class Observer {
     this.samples.push({ t: this.h.time.ms(), regions, queue: queue.depth(), jobs });
   }
 
-  /** GPUs free right now on each cluster outside `regions` (running and pending work counted as taken). */
+  /** GPUs free right now on each cluster outside `regions` (pending work counted as taken). */
   private freeOutside(regions: readonly string[], live: readonly TwinJob[]): number[] {
     const world = this.h.world;
-    return [...world.clusters.values()].filter((c) => !regions.includes(c.region) && !world.isDown(c.region)).map((c) =>
-      world.clusterGpus(c.id) - live.filter((j) => j.clusterId === c.id).reduce((n, j) => n + j.gpus, 0));
+    return freeSlots(this.h, live, (clusterId) => regions.includes(world.clusters.get(clusterId)!.region));
   }
+
+  private freeExcept(clusterId: string, nodes: ReadonlySet<string>, live: readonly TwinJob[]): number[] {
+    return freeSlots(this.h, live, (c, n) => c === clusterId && nodes.has(n));
+  }
+}
+
+/** GPUs a job could take now on each cluster, leaving out some nodes of one cluster (they are failing). */
+function freeSlots(h: Harness, live: readonly TwinJob[], skip: (clusterId: string, node: string) => boolean): number[] {
+  const world = h.world;
+  return [...world.clusters.values()].filter((c) => !world.isDown(c.region)).map((c) => {
+    const kube = world.kube(c.id);
+    const onNodes = kube.gpuNodes().filter((n) => kube.placeable(n) && !skip(c.id, n.name))
+      .reduce((sum, n) => sum + n.gpus - world.jobsOnNode(c.id, n.name).reduce((u, j) => u + j.placement.filter((p) => p.node === n.name).reduce((g, p) => g + p.gpus, 0), 0), 0);
+    return onNodes - live.filter((j) => j.status === 'PENDING' && j.clusterId === c.id).reduce((n, j) => n + j.gpus, 0);
+  });
 }
 
 /** First fit, largest first: could these jobs run in these free slots without new nodes? */

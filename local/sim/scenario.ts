@@ -91,6 +91,13 @@ const region = { region: armRegion };
 const trackingId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "_" and "-"');
 const deliveries = { deliveries: deliverySchema.optional() };
 
+/** Which nodes a node fault hits: `count` of the cluster's GPU nodes, those running jobs first (`busy`), picked by the seed. */
+const nodes = {
+  cluster: name,
+  nodes: z.number().int().min(1).max(1000).default(1),
+  pick: z.enum(['busy', 'any']).default('busy'),
+};
+
 const armFaultKinds = ['allocationFailed', 'zonalAllocationFailed', 'skuNotAvailable', 'overconstrainedAllocationRequest',
   'throttled', 'operationNotAllowed', 'preconditionFailed', 'serverError', 'timeout'] as const;
 
@@ -114,6 +121,18 @@ export const eventSchema = z.discriminatedUnion('event', [
   }).strict().superRefine((e, ctx) => {
     if (e.for === undefined && e.times === undefined) ctx.addIssue({ code: 'custom', path: ['for'], message: 'give "for" (a window) or "times" (a number of requests)' });
   }),
+  /** Nodes stop posting status (NotReady); their jobs stall, then fail. Ready again after `for`, if given. */
+  z.object({
+    event: z.literal('nodeNotReady'), ...at, ...nodes, for: duration.optional(),
+    /** Which signal Azure sends: the managed-Prometheus KubeNodeNotReady alert, or Resource Health of the VMSS instance. */
+    signal: z.enum(['prometheus', 'resourceHealth']).default('prometheus'), ...deliveries,
+  }).strict(),
+  /** An NVIDIA XID on the nodes' GPUs: the nodes stay Ready, their jobs stall and fail; cleared after `clearAfter`, if given. */
+  z.object({ event: z.literal('gpuXid'), ...at, ...nodes, xid: z.number().int().min(1).max(1000).default(79), clearAfter: duration.optional(), ...deliveries }).strict(),
+  /** Azure takes Spot VMs back: a preemption notice now, the VMs gone after `notice`. */
+  z.object({ event: z.literal('spotEviction'), ...at, ...nodes, notice: duration.prefault(30), ...deliveries }).strict(),
+  /** The VMs are gone at once (a host failure); Resource Health reports them Unavailable. */
+  z.object({ event: z.literal('nodeLost'), ...at, ...nodes, ...deliveries }).strict(),
 ]);
 
 export const scenarioSchema = z.object({
@@ -135,10 +154,11 @@ export const scenarioSchema = z.object({
     /** AUTOPILOT_ARM_POLL_INTERVAL_MS. */
     armPollInterval: duration.prefault(2),
     /**
-     * How long a call to a cluster in a region that is down takes to fail. 0, as the twin's Ray face behaves (a dead
-     * host resets the connection); up to AUTOPILOT_RAY_TIMEOUT_MS when packets are dropped instead.
+     * How long a call to a cluster (Ray or Kubernetes) in a region that is down takes to fail. 0: the connection is
+     * reset at once; up to the adapters' timeouts (AUTOPILOT_RAY_TIMEOUT_MS, 10 s for Kubernetes) when packets are
+     * dropped instead.
      */
-    rayUnreachableAfter: duration.prefault(0),
+    unreachableAfter: duration.prefault(0),
   }).strict().prefault({}),
   /** Defaults for every alert's delivery (an event's own `deliveries` wins). */
   alerts: deliverySchema.prefault({}),
@@ -174,6 +194,7 @@ function crossCheck(s: Scenario): string[] {
   const problems: string[] = [];
   const regions = new Set(Object.keys(s.fleet.regions));
   const clusters = new Set(Object.values(s.fleet.regions).flatMap((r) => r.clusters.map((c) => c.name)));
+  const spotClusters = new Set(Object.values(s.fleet.regions).flatMap((r) => r.clusters.filter((c) => c.pools.some((p) => p.spot)).map((c) => c.name)));
   const seen = new Set<string>();
   for (const [r, { clusters: list }] of Object.entries(s.fleet.regions)) {
     list.forEach((c, i) => {
@@ -189,7 +210,8 @@ function crossCheck(s: Scenario): string[] {
   });
   s.timeline.forEach((e, i) => {
     if ('region' in e && e.region !== undefined && !regions.has(e.region)) problems.push(`timeline.${i}.region: ${e.region} is not a region of the fleet (${[...regions].join(', ')})`);
-    if (e.event === 'armFault' && e.cluster !== undefined && !clusters.has(e.cluster)) problems.push(`timeline.${i}.cluster: ${e.cluster} is not a cluster of the fleet`);
+    if ('cluster' in e && e.cluster !== undefined && !clusters.has(e.cluster)) problems.push(`timeline.${i}.cluster: ${e.cluster} is not a cluster of the fleet`);
+    if (e.event === 'spotEviction' && clusters.has(e.cluster) && !spotClusters.has(e.cluster)) problems.push(`timeline.${i}.cluster: ${e.cluster} has no Spot pool to evict from`);
     if (e.at > s.duration) problems.push(`timeline.${i}.at: ${e.at / 1000} s is after the end of the run (${s.duration / 1000} s)`);
   });
   if (s.step <= 0) problems.push('step: must be longer than 0 s');

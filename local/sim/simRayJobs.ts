@@ -59,11 +59,21 @@ export class SimRayJobs implements RayJobs {
     return backend.list().filter((d) => d.type === 'SUBMISSION').map(info);
   }
 
-  async jobsOnNodes(endpoint: string, _nodeIps: readonly string[]): Promise<readonly string[] | 'unreachable'> {
+  /** As the adapter reads Ray's State API: nodes at these IPs → alive actors on them → their jobs' live submissions. */
+  async jobsOnNodes(endpoint: string, nodeIps: readonly string[]): Promise<readonly string[] | 'unreachable'> {
+    const ips = new Set(nodeIps);
+    if (!ips.size) return [];
     const backend = await this.reach(endpoint);
     if (!backend) return 'unreachable';
-    // The world has no Ray nodes yet: nothing in it can say which jobs have actors where.
-    throw new Error(`jobsOnNodes is not modelled by the fleet world yet (${endpoint})`);
+    const nodeIds = new Set(backend.nodes().filter((n) => ips.has(n.node_ip)).map((n) => n.node_id));
+    const jobIds = new Set(backend.actors().filter((a) => a.node_id !== null && nodeIds.has(a.node_id) && a.state === 'ALIVE').map((a) => a.job_id));
+    const submissions: string[] = [];
+    for (const d of backend.list()) {
+      if (d.type !== 'SUBMISSION' || (d.status !== 'PENDING' && d.status !== 'RUNNING')) continue;
+      const onNodes = (d.job_id !== null && jobIds.has(d.job_id)) || (d.driver_info !== null && ips.has(d.driver_info.node_ip_address));
+      if (onNodes && !submissions.includes(d.submission_id)) submissions.push(d.submission_id);
+    }
+    return submissions;
   }
 
   /** The cluster's backend if it answers; otherwise waits out the request timeout and returns undefined. */

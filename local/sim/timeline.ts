@@ -4,6 +4,8 @@
  * detection delay, as many copies as asked, spread out and so reordered by the seeded generator.
  */
 import type { ArmFault } from '../twin/arm/armTwin.js';
+import type { TwinNode } from '../twin/kubernetes/model.js';
+import { gpuXidAlert, nodeNotReadyAlert, spotPreemptionEvent, vmssInstanceHealthEvent } from '../twin/nodeSignals.js';
 import { quotaAlertBody } from '../twin/quotaAlert.js';
 import { serviceHealthAlertBody } from '../twin/serviceHealthAlert.js';
 import type { Agenda } from './agenda.js';
@@ -64,6 +66,28 @@ export function scheduleTimeline(h: Harness, agenda: Agenda, observer: Observer,
     send(e, `Service Health ${trackingId} Resolved`, serviceHealth(e.region, trackingId, 'Resolved'));
   };
 
+  /** The nodes a node fault hits: healthy GPU nodes of the cluster (Spot ones for an eviction), busy ones first, seeded. */
+  const pick = (e: Extract<ScenarioEvent, { cluster: string; nodes: number }>, spotOnly: boolean): { clusterId: string; nodes: TwinNode[] } => {
+    const clusterId = h.fleet.clusterIds.get(e.cluster)!;
+    const kube = h.world.kube(clusterId);
+    const healthy = kube.gpuNodes().filter((n) => n.ready && n.xid === undefined && n.spotDeadline === undefined && (!spotOnly || n.spot));
+    const busy = (n: TwinNode) => (e.pick === 'busy' && h.world.jobsOnNode(clusterId, n.name).length > 0 ? 0 : 1);
+    const ordered = random.shuffle(healthy).sort((a, b) => busy(a) - busy(b));
+    return { clusterId, nodes: ordered.slice(0, e.nodes) };
+  };
+  const clusterRef = (clusterId: string) => {
+    const c = h.world.clusters.get(clusterId)!;
+    return { id: c.id, name: c.name, region: c.region };
+  };
+  const vmss = (clusterId: string, n: TwinNode) => ({ cluster: clusterRef(clusterId), vmss: n.vmss, instanceId: n.instanceId });
+  const nodeFault = (e: Extract<ScenarioEvent, { cluster: string; nodes: number }>, what: string, spotOnly = false) => {
+    const { clusterId, nodes } = pick(e, spotOnly);
+    const names = nodes.map((n) => n.name);
+    const d = observer.nodeFault(`${what} on ${e.cluster}: ${names.join(', ') || 'no node'}`, clusterId, names);
+    say(`${what} on ${e.cluster}: ${names.join(', ') || 'no healthy node to hit'} (${d.affected.size} jobs there)`);
+    return { clusterId, nodes, d };
+  };
+
   const apply = (e: ScenarioEvent): void => {
     switch (e.event) {
       case 'regionDown': return down(e, e.trackingId);
@@ -99,6 +123,63 @@ export function scheduleTimeline(h: Harness, agenda: Agenda, observer: Observer,
         for (let i = 0; i < e.count; i++) {
           // Distinct alerts (each its own evaluation time, so its own id), each delivered as the event says.
           agenda.add(h.time.ms() + Math.floor((i * e.over) / e.count), `quota alert ${i + 1}/${e.count}`, () => send(e, `quota alert ${e.region} #${i + 1}`, quotaAlert(e.region, 'Fired')));
+        }
+        return;
+      }
+      case 'nodeNotReady': {
+        const { clusterId, nodes, d } = nodeFault(e, 'nodes NotReady');
+        const firedAt = h.time.now();
+        const body = (node: TwinNode, up: boolean) => () => e.signal === 'resourceHealth'
+          ? vmssInstanceHealthEvent({ ...vmss(clusterId, node), state: up ? 'Available' : 'Unavailable', previous: up ? 'Unavailable' : 'Available', occurredAt: h.time.now() })
+          : nodeNotReadyAlert({ cluster: clusterRef(clusterId), node: node.name, ...(up ? { stage: 'Resolved' as const, firedAt, resolvedAt: h.time.now() } : { stage: 'Fired' as const, firedAt }) });
+        for (const node of nodes) {
+          h.world.nodeNotReady(clusterId, node.name);
+          send(e, `${node.name} NotReady`, body(node, false), d);
+        }
+        if (e.for !== undefined) {
+          agenda.add(h.time.ms() + e.for, `nodes Ready again on ${e.cluster}`, () => {
+            for (const node of nodes) {
+              if (!h.world.kube(clusterId).node(node.name)) continue; // replaced meanwhile
+              h.world.nodeReady(clusterId, node.name);
+              send(e, `${node.name} Ready`, body(node, true));
+            }
+            say(`nodes Ready again on ${e.cluster}: ${nodes.map((n) => n.name).join(', ')}`);
+          });
+        }
+        return;
+      }
+      case 'gpuXid': {
+        const { clusterId, nodes, d } = nodeFault(e, `GPU XID ${e.xid}`);
+        const firedAt = h.time.now();
+        for (const node of nodes) {
+          h.world.gpuXid(clusterId, node.name, e.xid);
+          send(e, `${node.name} XID ${e.xid}`, () => gpuXidAlert({ cluster: clusterRef(clusterId), node: node.name, xid: e.xid, gpu: 0, stage: 'Fired', firedAt }), d);
+        }
+        if (e.clearAfter !== undefined) {
+          agenda.add(h.time.ms() + e.clearAfter, `XID cleared on ${e.cluster}`, () => {
+            for (const node of nodes) {
+              if (!h.world.kube(clusterId).node(node.name)) continue;
+              h.world.clearGpuFault(clusterId, node.name);
+              send(e, `${node.name} XID resolved`, () => gpuXidAlert({ cluster: clusterRef(clusterId), node: node.name, xid: e.xid, gpu: 0, stage: 'Resolved', firedAt, resolvedAt: h.time.now() }));
+            }
+            say(`GPUs healthy again on ${e.cluster}: ${nodes.map((n) => n.name).join(', ')}`);
+          });
+        }
+        return;
+      }
+      case 'spotEviction': {
+        const { clusterId, nodes, d } = nodeFault(e, `Spot eviction (${e.notice / 1000} s notice)`, true);
+        for (const node of nodes) {
+          h.world.spotEvict(clusterId, node.name, e.notice);
+          send(e, `${node.name} preempted`, () => spotPreemptionEvent({ ...vmss(clusterId, node), occurredAt: h.time.now() }), d);
+        }
+        return;
+      }
+      case 'nodeLost': {
+        const { clusterId, nodes, d } = nodeFault(e, 'VMs lost');
+        for (const node of nodes) {
+          h.world.nodeGone(clusterId, node.name);
+          send(e, `${node.name} Unavailable`, () => vmssInstanceHealthEvent({ ...vmss(clusterId, node), state: 'Unavailable', previous: 'Available', occurredAt: h.time.now() }), d);
         }
         return;
       }

@@ -43,13 +43,16 @@ export class VirtualTime implements Clock {
     this.activity++;
   }
 
-  /** Resolves when virtual time has moved `ms` on. */
-  sleep(ms: number): Promise<void> {
+  /**
+   * Resolves when virtual time has moved `ms` on. A bound function, not a method: callers take it off the clock
+   * (`(ports.clock.sleep ?? sleep)(ms)`).
+   */
+  readonly sleep = (ms: number): Promise<void> => {
     this.activity++;
     return new Promise((wake) => {
       this.sleepers.push({ at: this.nowMs + Math.max(0, ms), seq: this.seq++, wake });
     });
-  }
+  };
 
   /** When the next sleeper wakes, or undefined. */
   nextWake(): number | undefined {

@@ -54,3 +54,15 @@ describe('seeded random', () => {
     expect(seededRandom(3).shuffle([1, 2, 3, 4, 5, 6]).sort()).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });
+
+describe('the virtual clock as the autopilot uses it', () => {
+  it('its sleep works taken off the clock, as `(ports.clock.sleep ?? sleep)(ms)` calls it', async () => {
+    const time = new VirtualTime(0);
+    const sleep = time.sleep;
+    let woke = false;
+    void sleep(1_000).then(() => { woke = true; });
+    time.advanceTo(1_000);
+    await time.settle();
+    expect(woke).toBe(true);
+  });
+});
