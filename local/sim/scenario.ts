@@ -106,6 +106,8 @@ export const eventSchema = z.discriminatedUnion('event', [
   z.object({ event: z.literal('regionDown'), ...at, ...region, trackingId, ...deliveries }).strict(),
   /** The region is back (the pods that ran there died); Service Health sends Resolved. */
   z.object({ event: z.literal('regionUp'), ...at, ...region, trackingId, ...deliveries }).strict(),
+  /** Service Health declares (or resolves) an incident for a region that still works: the autopilot moves work that runs. */
+  z.object({ event: z.literal('serviceHealth'), ...at, ...region, trackingId, stage: z.enum(['Active', 'Resolved']), ...deliveries }).strict(),
   /** Down and up again, `cycles` times: each cycle is its own incident (`<trackingId>-1`, `-2`, …). */
   z.object({ event: z.literal('regionFlap'), ...at, ...region, trackingId, downFor: duration, upFor: duration, cycles: z.number().int().min(1).max(50), ...deliveries }).strict(),
   /** Other workloads take the region's GPU family quota, leaving `leaveVcpus`; the quota alert fires. */

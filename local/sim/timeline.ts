@@ -92,6 +92,9 @@ export function scheduleTimeline(h: Harness, agenda: Agenda, observer: Observer,
     switch (e.event) {
       case 'regionDown': return down(e, e.trackingId);
       case 'regionUp': return up(e, e.trackingId);
+      case 'serviceHealth':
+        say(`Service Health incident ${e.trackingId} ${e.stage} for ${e.region} (the region itself still works)`);
+        return send(e, `Service Health ${e.trackingId} ${e.stage}`, serviceHealth(e.region, e.trackingId, e.stage));
       case 'regionFlap':
         // Each cycle is its own incident; the first goes down now, the rest follow on the agenda.
         for (let i = 0; i < e.cycles; i++) {

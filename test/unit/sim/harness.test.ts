@@ -78,3 +78,59 @@ describe('the in-process game day', () => {
     expect(f.lost[0]!.record!.history.map((e) => e.event)).toContain('waiting');
   });
 });
+
+describe('guard figures', () => {
+  const fleet = (regions: string[]) => `
+fleet:
+  provisioning: 2m
+  regions:
+${regions.map((r) => `    ${r}:
+      quota: { familyVcpus: 480, regionalVcpus: 1000 }
+      clusters:
+        - name: aks-${r}
+          pools: [{ name: gpu, vmSize: Standard_NC24ads_A100_v4, count: 8, minCount: 1, maxCount: 10 }]`).join('\n')}
+`;
+
+  it('counts the moves a disruption budget holds back', async () => {
+    // Service Health says eastus2 is in trouble while its cluster still runs: moving its jobs interrupts running
+    // work, which the region's budget (50% of its 8 GPUs: 4 GPUs, two jobs, per 5 min) limits.
+    const s = parseScenario(`
+name: budget
+description: an incident on a region that still works
+duration: 15m
+${fleet(['eastus2', 'westus3'])}
+policy: { waitBackoffSeconds: 5, maxWaitBackoffSeconds: 30, disruptionBudget: { fleetPercent: 50, regionPercent: 50, windowSeconds: 300 } }
+jobs:
+  - { name: t, count: 6, gpus: 2, steps: 3000, checkpointEvery: 50, every: 5s }
+timeline:
+  - { at: 5m, event: serviceHealth, region: eastus2, trackingId: SH-B, stage: Active }
+`, 'budget.yaml');
+    const run = await runScenario(s);
+    const f = await computeFigures(run);
+    const held = run.harness.state.events.filter((e) => e.status === 'skipped' && e.text.startsWith('budget:'));
+    expect(held.length).toBeGreaterThan(0);
+    expect(f.budgetEvents).toBe(new Set(held.map((e) => e.key)).size);
+    const firstWindow = run.harness.state.events.filter((e) => e.kind === 'stopRayJob' && e.status === 'done' && e.at < run.startMs + 600_000);
+    expect(firstWindow).toHaveLength(2);
+    expect(f).toMatchObject({ jobsLost: 0, jobsRunTwice: 0 });
+  });
+
+  it('counts a self-freeze and what it holds back', async () => {
+    const s = parseScenario(`
+name: freeze
+description: two regions fail a minute apart
+duration: 15m
+${fleet(['eastus2', 'swedencentral', 'westus3'])}
+jobs:
+  - { name: t, count: 6, gpus: 2, steps: 3000, checkpointEvery: 50, every: 5s }
+timeline:
+  - { at: 5m, event: regionDown, region: eastus2, trackingId: SH-1 }
+  - { at: 6m, event: regionDown, region: westus3, trackingId: SH-2 }
+`, 'freeze.yaml');
+    const run = await runScenario(s);
+    const f = await computeFigures(run);
+    expect(f.actions.freeze).toBe(1);
+    expect(f.freezeEvents).toBeGreaterThan(1);
+    expect(run.harness.state.events.some((e) => e.status === 'withheld' && e.text.startsWith('frozen:'))).toBe(true);
+  });
+});
