@@ -7,11 +7,13 @@
  *  3. Signal parsing: a 1,000-event Event Grid batch and single alerts, in process.
  *  4. Capacity: planCapacity and place() on 20 regions, 200 clusters, 2,000 GPU nodes, 10,000 jobs.
  *  5. Alert storm: 10,000 quota alerts × 3 shuffled deliveries → ARM PUTs per pool per minute, duplicate effects.
+ *  6. Simulate: wall time of one simulated hour of the region-outage and bad-day game days, with their figures.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { regionOutageDrill, regionRecovery } from '../local/outageDrill.js';
 import { startStack } from '../local/stack.js';
+import { simulateBench } from '../local/sim/simulateBench.js';
 import { alertStormBench } from './alertStorm.js';
 import { capacityBench } from './capacity.js';
 import { signalParsingBench } from './signalParsing.js';
@@ -72,5 +74,6 @@ console.log(`node ${process.version}, ${(await import('node:os')).cpus().length}
 for (const line of signalParsingBench()) console.log(line);
 for (const line of capacityBench()) console.log(line);
 for (const line of await alertStormBench()) console.log(line);
+for (const line of await simulateBench()) console.log(line);
 coldStart(15);
 await outageDrills(5);
