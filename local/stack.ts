@@ -98,8 +98,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await checkpoints.createIfNotExists();
 
     const clusters = demoClusters(options.gpusPerCluster ?? 8);
+    const stepMs = options.stepMs ?? 100;
     const world = new FleetWorld(DEMO_REGIONS, clusters, {
       write: async (path, content) => { await checkpoints.getBlockBlobClient(path).upload(content, Buffer.byteLength(content)); },
+    }, Date.now, {
+      // Ray Train notices a lost worker after its health checks time out (tens of seconds in Ray); a few seconds
+      // here, whatever the step time, so a drain on a busy machine still finds the job alive.
+      failJobsAfterTicks: Math.ceil(5000 / stepMs),
     });
     stoppers.push(['world', () => world.stop()]);
     const faces = new Map<string, RayJobsFace>();
@@ -183,7 +188,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     stoppers.push(['local host', () => host.stop()]);
     // Observe pools and quota once before anything is placed (the timer then keeps them fresh).
     await host.invokeTimer('reconcileFleet');
-    world.start(options.stepMs ?? 100);
+    world.start(stepMs);
 
     const api: Stack['api'] = async (path, init = {}) => {
       const res = await fetch(`${host.url}${path}`, {
