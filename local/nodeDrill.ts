@@ -29,6 +29,10 @@ export interface NodeDrillResult {
   /** Spot only: the node's deadline and whether every affected job was requeued before it. */
   readonly deadlineMet?: boolean;
   readonly signalStatus: number | undefined;
+  /** Epoch ms of the fault, to line it up with the autopilot's own records (job history). */
+  readonly faultAt: number;
+  /** Epoch ms each affected job's new attempt started RUNNING in the world. */
+  readonly startedAt: Readonly<Record<string, number>>;
 }
 
 export interface NodeDrillOptions {
@@ -62,17 +66,20 @@ export async function nodeFailureDrill(stack: Stack, options: NodeDrillOptions):
   const sentBefore = stack.nodeSignals.sent.length;
 
   const started = new Map<string, TwinJob>();
+  const startedAt: Record<string, number> = {};
   let resolveAll!: () => void;
   const allRunning = new Promise<void>((r) => { resolveAll = r; });
   const onStart = (job: TwinJob) => {
     const before = stepsAtFault.get(job.jobId);
     if (before && job.attempt > before.attempt && !started.has(job.jobId)) {
       started.set(job.jobId, job);
+      startedAt[job.jobId] = Date.now();
       if (started.size === affected.length) resolveAll();
     }
   };
   world.on('jobStarted', onStart);
   const t0 = performance.now();
+  const faultAt = Date.now();
   let deadline: number | undefined;
   try {
     if (options.kind === 'notReady') world.nodeNotReady(clusterId, node);
@@ -110,7 +117,7 @@ export async function nodeFailureDrill(stack: Stack, options: NodeDrillOptions):
       faultToHandledMs: answer ? answer.at - t0 : undefined, faultToAllRunningMs,
       cordoned: kube.node(node)?.unschedulable ?? true, workersLeft: workersLeft(), poolPuts: puts(), moves,
       ...(deadline !== undefined ? { deadlineMet: await requeuedBefore(stack, affected, deadline) } : {}),
-      signalStatus: answer?.status,
+      signalStatus: answer?.status, faultAt, startedAt,
     };
   } finally {
     world.off('jobStarted', onStart);
