@@ -7,7 +7,9 @@ import { parseInboundBody } from '../../shared/signals/parseInbound.js';
 import { SignalParseError } from '../../shared/signals/types.js';
 
 const USAGE = `usage:
-  autopilot start                    run the local twin, host and demo (what npm start runs)
+  autopilot start [--scenario <name> [--speed n]]
+                                     run the local twin, host and demo (what npm start runs); with
+                                     --scenario, play that game day instead, n× faster (default 20)
   autopilot signals parse <file>     print the JSON array of signals for one inbound body
                                      (Azure Monitor alert, Event Grid or CloudEvents delivery)
   autopilot plan --fleet <file> --signal <file>...
@@ -21,7 +23,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const [command, sub, file] = argv;
   if (command === 'start') {
     const { start } = await import('./start.js');
-    await start();
+    await start(argv.slice(1));
     return 0;
   }
   if (command === 'signals' && sub === 'parse' && file) {

@@ -2,13 +2,16 @@
  * `npm start` / `autopilot start`: the whole thing on loopback with a demo that runs itself —
  * jobs submitted steadily, a region outage after ~30 s, its jobs resuming elsewhere, the region
  * recovering later. The console says what happens as it happens; the full structured log goes to
- * .local/autopilot.log.
+ * .local/autopilot.log. `--scenario <name>` plays a game day from scenarios/ instead, faster than
+ * fleet time (`--speed`, default 20×).
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { regionOutageDrill, regionRecovery } from '../outageDrill.js';
+import { playOnStack } from '../sim/liveGameDay.js';
+import { startGameDay } from '../sim/startScenario.js';
 import { startStack, type Stack } from '../stack.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -20,7 +23,13 @@ const OUTAGE_REGION = 'eastus2';
 const stamp = () => new Date().toISOString().slice(11, 19);
 const say = (line: string) => console.log(`${stamp()}  ${line}`);
 
-export async function start(): Promise<void> {
+export async function start(args: readonly string[] = []): Promise<void> {
+  const game = await startGameDay(args);
+  if (typeof game === 'string') {
+    console.error(`autopilot start: ${game}`);
+    process.exitCode = 2;
+    return;
+  }
   const port = Number(process.env.PORT ?? 7071);
   await mkdir(join(REPO_ROOT, '.local'), { recursive: true });
   const logPath = join(REPO_ROOT, '.local', 'autopilot.log');
@@ -30,6 +39,7 @@ export async function start(): Promise<void> {
   try {
     stack = await startStack({
       port,
+      ...game?.setup.options,
       log: (record) => {
         logFile.write(`${JSON.stringify({ at: new Date().toISOString(), ...record })}\n`);
         if (record.level === 'error' || record.level === 'warn' || record.level === 'warning') say(`  ${record.level}: ${record.message}`);
@@ -51,7 +61,9 @@ Where to look (function key for this run: ${stack.functionKey}):
   curl -s -H 'x-functions-key: ${stack.functionKey}' ${stack.hostUrl}/api/jobs/demo-job-001
   curl -s -H 'x-functions-key: ${stack.functionKey}' '${stack.hostUrl}/api/actions?limit=20'     (the audit trail: every decision and why)
   full structured log: ${logPath}
-Demo: a job every ${SUBMIT_EVERY_MS / 1000} s; ${OUTAGE_REGION} goes down at +${OUTAGE_AFTER_MS / 1000} s and comes back ${RECOVER_AFTER_MS / 1000} s later. Ctrl-C stops everything.
+${game
+    ? `Game day: ${game.scenario.name} at ${game.speed}× (${game.scenario.duration / 60_000} min of fleet time in ${(game.scenario.duration / game.speed / 60_000).toFixed(1)} min). Ctrl-C stops everything.`
+    : `Demo: a job every ${SUBMIT_EVERY_MS / 1000} s; ${OUTAGE_REGION} goes down at +${OUTAGE_AFTER_MS / 1000} s and comes back ${RECOVER_AFTER_MS / 1000} s later. Ctrl-C stops everything.`}
 `);
 
   world.on('jobStarted', (job) => {
@@ -85,10 +97,12 @@ Demo: a job every ${SUBMIT_EVERY_MS / 1000} s; ${OUTAGE_REGION} goes down at +${
   };
   const timers: NodeJS.Timeout[] = [];
   let stopping = false;
+  let stopGame = () => {};
   const shutdown = async () => {
     if (stopping) return;
     stopping = true;
     say('Stopping…');
+    stopGame();
     for (const t of timers) clearTimeout(t); // clears intervals too (one id space in Node)
     await stack.stop();
     logFile.end();
@@ -99,23 +113,30 @@ Demo: a job every ${SUBMIT_EVERY_MS / 1000} s; ${OUTAGE_REGION} goes down at +${
 
   const every = (ms: number, fn: () => Promise<void>) => { if (!stopping) timers.push(setInterval(() => { if (!stopping) void fn(); }, ms)); };
   const after = (ms: number, fn: () => Promise<void>) => { if (!stopping) timers.push(setTimeout(() => { if (!stopping) void fn(); }, ms)); };
-  every(SUBMIT_EVERY_MS, submit);
-  void submit();
-  after(OUTAGE_AFTER_MS, async () => {
-    say(`⚡ Region outage: ${OUTAGE_REGION} goes dark; Service Health sends an incident alert to POST /api/alerts`);
-    const result = await regionOutageDrill(stack, OUTAGE_REGION, { trackingId: 'DEMO-OUTAGE-1' }).catch((e: Error) => { say(`  outage drill failed: ${e.message}`); return undefined; });
-    if (!result) return;
-    say(`  alert answered ${result.alertStatus} in ${result.alertToRequeuedMs.toFixed(0)} ms: ${result.affected.length} jobs of ${OUTAGE_REGION} stopped/requeued (${result.affected.join(', ') || 'none'})`);
-    if (result.alertToAllRunningMs !== undefined) {
-      say(`★ Every job of ${OUTAGE_REGION} is running elsewhere ${result.alertToAllRunningMs.toFixed(0)} ms after the alert was received; work lost: ${result.moves.map((m) => `${m.jobId} ${m.lostSteps} steps`).join(', ') || 'none'}`);
-    } else {
-      say(`! Not every job of ${OUTAGE_REGION} was running elsewhere within 60 s; see GET /api/fleet and ${logPath}`);
-    }
-    after(RECOVER_AFTER_MS, async () => {
-      say(`☀ ${OUTAGE_REGION} is back; Service Health sends Resolved. It stays 'recovering' for the hold-down (20 s), then takes work again`);
-      await regionRecovery(stack, OUTAGE_REGION, 'DEMO-OUTAGE-1').catch((e: Error) => say(`  recovery alert failed: ${e.message}`));
+  if (game) {
+    for (const line of game.setup.notApplied) say(`  not applied on the live stack: ${line}`);
+    const live = playOnStack(stack, game.scenario, { speed: game.speed, say, ...(game.seed !== undefined ? { seed: game.seed } : {}) });
+    for (const line of live.skipped) say(`  not played (no stack hook for it): ${line}`);
+    stopGame = () => live.stop();
+  } else {
+    every(SUBMIT_EVERY_MS, submit);
+    void submit();
+    after(OUTAGE_AFTER_MS, async () => {
+      say(`⚡ Region outage: ${OUTAGE_REGION} goes dark; Service Health sends an incident alert to POST /api/alerts`);
+      const result = await regionOutageDrill(stack, OUTAGE_REGION, { trackingId: 'DEMO-OUTAGE-1' }).catch((e: Error) => { say(`  outage drill failed: ${e.message}`); return undefined; });
+      if (!result) return;
+      say(`  alert answered ${result.alertStatus} in ${result.alertToRequeuedMs.toFixed(0)} ms: ${result.affected.length} jobs of ${OUTAGE_REGION} stopped/requeued (${result.affected.join(', ') || 'none'})`);
+      if (result.alertToAllRunningMs !== undefined) {
+        say(`★ Every job of ${OUTAGE_REGION} is running elsewhere ${result.alertToAllRunningMs.toFixed(0)} ms after the alert was received; work lost: ${result.moves.map((m) => `${m.jobId} ${m.lostSteps} steps`).join(', ') || 'none'}`);
+      } else {
+        say(`! Not every job of ${OUTAGE_REGION} was running elsewhere within 60 s; see GET /api/fleet and ${logPath}`);
+      }
+      after(RECOVER_AFTER_MS, async () => {
+        say(`☀ ${OUTAGE_REGION} is back; Service Health sends Resolved. It stays 'recovering' for the hold-down (20 s), then takes work again`);
+        await regionRecovery(stack, OUTAGE_REGION, 'DEMO-OUTAGE-1').catch((e: Error) => say(`  recovery alert failed: ${e.message}`));
+      });
     });
-  });
+  }
   let lastHealth = '';
   every(10_000, async () => {
     const fleet = await stack.api('/api/fleet').catch(() => undefined);

@@ -24,6 +24,7 @@ import { Observer } from './observer.js';
 import { seededRandom } from './random.js';
 import type { Scenario } from './scenario.js';
 import type { QueuedMessage } from './simQueue.js';
+import { simTarget } from './simTarget.js';
 import { scheduleTimeline, type TimelineEntry } from './timeline.js';
 
 /** host.json `extensions.serviceBus.maxConcurrentCalls`. */
@@ -145,7 +146,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       });
     }
   }
-  const timeline = scheduleTimeline(h, agenda, observer, random, deliver);
+  const timeline: TimelineEntry[] = [];
+  scheduleTimeline(scenario, simTarget(h, agenda, observer, deliver, timeline), random);
 
   // Sampling for the report: about 360 points whatever the duration, never finer than a tick.
   const sampleEvery = Math.max(scenario.step, Math.ceil(scenario.duration / 360 / 1000) * 1000);

@@ -1,5 +1,5 @@
 /** `autopilot simulate` as a person runs it: the bin, a scenario name, --json / --report, and clear refusals. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,4 +57,58 @@ describe('autopilot simulate', () => {
     expect(region.status).toBe(2);
     expect(region.stderr).toMatch(/timeline\.0\.region: uksouth is not a region of the fleet/);
   }, 60_000);
+});
+
+describe('autopilot start --scenario', () => {
+  it('refuses an unknown game day before starting anything', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/autopilot.mjs'), 'start', '--scenario', 'volcano'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000, env: { ...process.env, PORT: '0' } });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/autopilot start: unknown scenario "volcano"/);
+    expect(r.stdout).not.toMatch(/Starting/);
+  });
+
+  it('plays a game day on the live stack, faster than fleet time, says what it could not play, and stops cleanly', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'autopilot-live-'));
+    const file = join(dir, 'tiny.yaml');
+    writeFileSync(file, `
+name: tiny
+description: eastus2 fails for two minutes
+duration: 6m
+fleet:
+  provisioning: 1m
+  regions:
+    eastus2:
+      quota: { familyVcpus: 576, regionalVcpus: 1000 }
+      clusters:
+        - name: aks-eastus2-a
+          pools: [{ name: gpu, vmSize: Standard_NC24ads_A100_v4, count: 8, minCount: 2, maxCount: 16 }]
+        - name: aks-elsewhere
+          pools: [{ name: gpu, vmSize: Standard_NC24ads_A100_v4, count: 8, minCount: 2, maxCount: 16 }]
+jobs:
+  - { name: tiny, count: 2, gpus: 2, steps: 600, checkpointEvery: 20, every: 5s }
+timeline:
+  - { at: 2m, event: regionDown, region: eastus2, trackingId: SH-TINY }
+  - { at: 3m, event: gpuXid, cluster: aks-elsewhere, nodes: 1 }
+  - { at: 4m, event: regionUp, region: eastus2, trackingId: SH-TINY }
+`);
+    const child = spawn(process.execPath, [join(ROOT, 'bin/autopilot.mjs'), 'start', '--scenario', file, '--speed', '30'], { cwd: ROOT, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const deadline = Date.now() + 60_000;
+    while (!/★ Game day tiny played/.test(out)) {
+      if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`the game day did not finish:\n${out}`); }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(out).toMatch(/Game day: tiny at 30× \(6 min of fleet time in 0\.2 min\)/);
+    expect(out).toMatch(/not played \(no stack hook for it\): timeline\.1 gpuXid at 180 s: cluster aks-elsewhere is not in this fleet/);
+    expect(out).toMatch(/◆ eastus2 goes dark; Service Health incident SH-TINY Active/);
+    expect(out).toMatch(/◆ eastus2 is back; Service Health incident SH-TINY Resolved/);
+    expect(out).toMatch(/2 jobs submitted/);
+    expect(out).toMatch(/ticks in which a job ran twice: 0/);
+    child.kill('SIGINT');
+    expect(await exited, out).toBe(0);
+    expect(out).toContain('Stopped. Nothing left running.');
+  }, 90_000);
 });
