@@ -138,7 +138,8 @@ describe('HttpRayJobs against the Ray Jobs face', () => {
     seen = [];
     backend = new InMemoryRayBackend();
     face = await startRayJobsFace(backend, { onRequest: (info) => seen.push(info) });
-    ray = new HttpRayJobs({ timeoutMs: 3000 });
+    // These tests look at every call on its own; the breaker has its own test below.
+    ray = new HttpRayJobs({ timeoutMs: 3000, breakerMs: 0 });
   });
   afterEach(async () => {
     await face.close();
@@ -480,7 +481,7 @@ describe('HttpRayJobs against the Ray Jobs face', () => {
       });
 
       it('is unreachable after the configured timeout', async () => {
-        const quick = new HttpRayJobs({ timeoutMs: 200 });
+        const quick = new HttpRayJobs({ timeoutMs: 200, breakerMs: 0 });
         const get = await elapsed(() => quick.get(endpoint, RUN));
         const stop = await elapsed(() => quick.stop(endpoint, RUN));
         const list = await elapsed(() => quick.list(endpoint));
@@ -494,6 +495,23 @@ describe('HttpRayJobs against the Ray Jobs face', () => {
         const submit = await elapsed(() => quick.submit(endpoint, submitRequest()).catch((e: unknown) => e));
         expect(submit.value).toMatchObject({ status: 0, retryable: true });
         expect(submit.ms).toBeLessThan(1500);
+      });
+
+      it('after one timeout, calls to that cluster fail fast for the breaker window; other clusters are asked as usual', async () => {
+        let t = 1_000_000;
+        const guarded = new HttpRayJobs({ timeoutMs: 200, breakerMs: 5000, now: () => t });
+        const first = await elapsed(() => guarded.get(endpoint, RUN));
+        expect(first.value).toBe('unreachable');
+        expect(first.ms).toBeGreaterThanOrEqual(180);
+        const opened = sockets.length;
+        const second = await elapsed(() => guarded.stop(endpoint, RUN));
+        expect(second.value).toBe('unreachable');
+        expect(second.ms).toBeLessThan(100);
+        expect(sockets.length).toBe(opened); // not asked at all
+        expect(await guarded.list(face.url)).toEqual([]); // another cluster answers as usual
+        t += 5001;
+        const third = await elapsed(() => guarded.get(endpoint, RUN));
+        expect(third.ms).toBeGreaterThanOrEqual(180); // the window passed: asked again
       });
     });
   });

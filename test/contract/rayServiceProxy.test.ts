@@ -90,7 +90,7 @@ function connect(endpoints?: AksEndpointSource): HttpRayJobs {
   });
   router = new ServiceProxyRouter(connections);
   routers.push(router);
-  return new HttpRayJobs({ router, timeoutMs: 2000 });
+  return new HttpRayJobs({ router, timeoutMs: 2000, breakerMs: 0 });
 }
 
 beforeAll(async () => {

@@ -24,6 +24,14 @@ import { stateListPath, stateRows, stringColumn } from './rayStateApi.js';
 export interface HttpRayJobsOptions {
   /** Per request, including reading the body. Default 3000 ms. */
   timeoutMs?: number;
+  /**
+   * After a cluster did not answer (timeout, reset, refused), further calls to it fail fast as 'unreachable' for
+   * this long instead of each waiting out its own timeout: a region that went dark must not cost one timeout
+   * per job of an evacuation. Any answer from the cluster closes the breaker. Default 5000 ms; 0 turns it off.
+   */
+  breakerMs?: number;
+  /** Wall clock for the breaker (tests). */
+  now?: () => number;
   /** Extra headers for every request, e.g. `{ 'x-ray-authorization': … }`. */
   headers?: () => Promise<Record<string, string>> | Record<string, string>;
   /** Resolves endpoints that are not base URLs. Default: every endpoint is a base URL. */
@@ -104,9 +112,15 @@ export class HttpRayJobs implements RayJobs {
   private readonly timeoutMs: number;
   private readonly headersHook: HttpRayJobsOptions['headers'];
   private readonly router: RayRouter;
+  private readonly breakerMs: number;
+  private readonly now: () => number;
+  /** Endpoint → until when it is treated as unreachable without asking. */
+  private readonly down = new Map<string, number>();
 
   constructor(options: HttpRayJobsOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.breakerMs = options.breakerMs ?? 5000;
+    this.now = options.now ?? Date.now;
     this.headersHook = options.headers;
     this.router = options.router ?? directRouter;
   }
@@ -251,6 +265,17 @@ export class HttpRayJobs implements RayJobs {
   }
 
   private async send(endpoint: string, method: 'GET' | 'POST', path: string, body?: string): Promise<Outcome> {
+    const downUntil = this.down.get(endpoint);
+    if (downUntil !== undefined && downUntil > this.now()) {
+      return { kind: 'unreachable', url: endpoint, cause: new Error(`${endpoint} did not answer moments ago; not asked again until ${new Date(downUntil).toISOString()}`) };
+    }
+    const outcome = await this.sendRouted(endpoint, method, path, body);
+    if (outcome.kind === 'unreachable' && this.breakerMs > 0) this.down.set(endpoint, this.now() + this.breakerMs);
+    else if (outcome.kind === 'response') this.down.delete(endpoint);
+    return outcome;
+  }
+
+  private async sendRouted(endpoint: string, method: 'GET' | 'POST', path: string, body?: string): Promise<Outcome> {
     let route: RayRoute;
     try {
       route = await this.router.route(endpoint);
