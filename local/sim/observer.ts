@@ -5,6 +5,7 @@
  */
 import type { JobRecord } from '../../shared/fleet/types.js';
 import type { Harness } from './harness.js';
+import type { TwinNode } from '../twin/kubernetes/model.js';
 import type { TwinJob } from '../twin/world.js';
 
 export interface Disruption {
@@ -82,7 +83,7 @@ export class Observer {
     const d: Disruption = {
       id: `d${this.disruptions.length + 1}`, kind: 'nodeFault', label, at: this.h.time.ms(), regions: [region],
       affected: new Map(interrupted.map((j) => [j.jobId, j.attempt])),
-      needsCapacity: !fitsElsewhere(interrupted.map((j) => j.gpus), this.freeExcept(clusterId, hit, live)), recoveredAt: new Map(),
+      needsCapacity: !fitsElsewhere(interrupted.map((j) => j.gpus), this.freeExcept(clusterId, hit, live, new Set(interrupted))), recoveredAt: new Map(),
     };
     this.disruptions.push(d);
     return d;
@@ -112,18 +113,24 @@ export class Observer {
     return freeSlots(this.h, live, (clusterId) => regions.includes(world.clusters.get(clusterId)!.region));
   }
 
-  private freeExcept(clusterId: string, nodes: ReadonlySet<string>, live: readonly TwinJob[]): number[] {
-    return freeSlots(this.h, live, (c, n) => c === clusterId && nodes.has(n));
+  private freeExcept(clusterId: string, nodes: ReadonlySet<string>, live: readonly TwinJob[], moving: ReadonlySet<TwinJob>): number[] {
+    return freeSlots(this.h, live, (c, n) => c === clusterId && nodes.has(n), moving);
   }
 }
 
-/** GPUs a job could take now on each cluster, leaving out some nodes of one cluster (they are failing). */
-function freeSlots(h: Harness, live: readonly TwinJob[], skip: (clusterId: string, node: string) => boolean): number[] {
+/**
+ * GPUs a job could take now on each cluster, leaving out some nodes of one cluster (they are failing); the GPUs the
+ * interrupted jobs hold on healthy nodes count as free (they are given back when those jobs move).
+ */
+function freeSlots(h: Harness, live: readonly TwinJob[], skip: (clusterId: string, node: string) => boolean, moving: ReadonlySet<TwinJob> = new Set()): number[] {
   const world = h.world;
   return [...world.clusters.values()].filter((c) => !world.isDown(c.region)).map((c) => {
     const kube = world.kube(c.id);
-    const onNodes = kube.gpuNodes().filter((n) => kube.placeable(n) && !skip(c.id, n.name))
-      .reduce((sum, n) => sum + n.gpus - world.jobsOnNode(c.id, n.name).reduce((u, j) => u + j.placement.filter((p) => p.node === n.name).reduce((g, p) => g + p.gpus, 0), 0), 0);
+    const used = (node: string) => world.jobsOnNode(c.id, node).filter((j) => !moving.has(j))
+      .reduce((u, j) => u + j.placement.filter((p) => p.node === node).reduce((g, p) => g + p.gpus, 0), 0);
+    // Nodes that exist and can take work (a node just added gets its Ray worker pod on the next tick: it counts).
+    const usable = (n: TwinNode) => n.ready && !n.unschedulable && n.xid === undefined && n.spotDeadline === undefined && !skip(c.id, n.name);
+    const onNodes = kube.gpuNodes().filter(usable).reduce((sum, n) => sum + n.gpus - used(n.name), 0);
     return onNodes - live.filter((j) => j.status === 'PENDING' && j.clusterId === c.id).reduce((n, j) => n + j.gpus, 0);
   });
 }

@@ -145,6 +145,7 @@ svg text { fill: #1b1b1b; } .grid { stroke: #e5e5e5; } .axis { stroke: #555; } .
 .ylabel { font-weight: 600; } .band text { font-style: italic; fill: #444; }
 .mark { fill: #1f5aa6; stroke: #1f5aa6; } .mark.failed { fill: #b5462d; stroke: #b5462d; }
 .charts { display: grid; grid-template-columns: 1fr; gap: 0 2rem; }
+.wide { max-width: 1400px; }
 @media (min-width: 1400px) { .charts { grid-template-columns: 1fr 1fr; } .figures { columns: 2; column-gap: 2rem; } .figures table { break-inside: avoid; } }
 @media print { body { max-width: none; } }
 `;

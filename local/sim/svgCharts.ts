@@ -24,7 +24,7 @@ export interface TimelineMark {
 }
 
 const W = 960;
-const PAD = { left: 56, right: 180, top: 28, bottom: 36 };
+const PAD = { left: 56, right: 180, top: 34, bottom: 36 };
 const DASHES = ['', '8 4', '2 3', '12 3 2 3', '4 4', '1 5'];
 const MARKERS = ['circle', 'square', 'triangle', 'diamond', 'cross', 'bar'];
 const COLOURS = ['#1f5aa6', '#b5462d', '#2d7d46', '#7a4ca0', '#8a6d00', '#00798c', '#c2185b', '#555'];
@@ -108,8 +108,9 @@ export function lineChart(o: { title: string; yLabel: string; times: readonly nu
   const t0 = o.times[0] ?? 0;
   const t1 = o.times[o.times.length - 1] ?? t0 + 1;
   const f = frame(t0, t1, niceMax(Math.max(1, ...o.series.flatMap((s) => s.values))), h, o.yLabel);
-  const bands = (o.bands ?? []).map((b) => `<g class="band"><rect x="${f.x(b.from)}" y="${PAD.top}" width="${Math.max(1, f.x(b.to) - f.x(b.from))}" height="${h - PAD.top - PAD.bottom}" fill="url(#hatch-band)"/>` +
-    `<text x="${f.x(b.from) + 4}" y="${PAD.top + 12}">${escapeHtml(b.label)}</text></g>`).join('');
+  // Band labels step down one line each, so that bands close together do not print over each other.
+  const bands = (o.bands ?? []).map((b, i) => `<g class="band"><rect x="${f.x(b.from)}" y="${PAD.top}" width="${Math.max(1, f.x(b.to) - f.x(b.from))}" height="${h - PAD.top - PAD.bottom}" fill="url(#hatch-band)"/>` +
+    `<text x="${f.x(b.from) + 4}" y="${PAD.top + 12 + (i % 3) * 12}">${escapeHtml(b.label)}</text></g>`).join('');
   const every = Math.max(1, Math.floor(o.times.length / 12));
   const labelY = spread(o.series.map((s) => f.y(s.values[s.values.length - 1] ?? 0)), 14);
   const lines = o.series.map((s, i) => {
@@ -157,8 +158,8 @@ export function timelineChart(o: { title: string; t0: number; t1: number; marks:
     parts.push(`<line x1="${x(o.t0 + t)}" x2="${x(o.t0 + t)}" y1="${PAD.top}" y2="${h - PAD.bottom}" class="grid"/>`,
       `<text x="${x(o.t0 + t)}" y="${h - PAD.bottom + 16}" text-anchor="middle">${offset(t)}</text>`);
   }
-  for (const b of o.bands ?? []) {
-    parts.push(`<g class="band"><rect x="${x(b.from)}" y="${PAD.top}" width="${Math.max(1, x(b.to) - x(b.from))}" height="${h - PAD.top - PAD.bottom}" fill="url(#hatch-band)"/><text x="${x(b.from) + 4}" y="${PAD.top - 4}">${escapeHtml(b.label)}</text></g>`);
+  for (const [i, b] of (o.bands ?? []).entries()) {
+    parts.push(`<g class="band"><rect x="${x(b.from)}" y="${PAD.top}" width="${Math.max(1, x(b.to) - x(b.from))}" height="${h - PAD.top - PAD.bottom}" fill="url(#hatch-band)"/><text x="${x(b.from) + 4}" y="${PAD.top - 4 - (i % 2) * 11}">${escapeHtml(b.label)}</text></g>`);
   }
   lanes.forEach((lane, i) => {
     const y = PAD.top + i * laneH + laneH / 2;
