@@ -91,7 +91,7 @@ timeline:
   - { at: 3m, event: gpuXid, cluster: aks-elsewhere, nodes: 1 }
   - { at: 4m, event: regionUp, region: eastus2, trackingId: SH-TINY }
 `);
-    const child = spawn(process.execPath, [join(ROOT, 'bin/autopilot.mjs'), 'start', '--scenario', file, '--speed', '30'], { cwd: ROOT, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(ROOT, 'bin/autopilot.mjs'), 'start', '--scenario', file, '--speed', '60'], { cwd: ROOT, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
@@ -101,7 +101,7 @@ timeline:
       if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`the game day did not finish:\n${out}`); }
       await new Promise((r) => setTimeout(r, 200));
     }
-    expect(out).toMatch(/Game day: tiny at 30× \(6 min of fleet time in 0\.2 min\)/);
+    expect(out).toMatch(/Game day: tiny at 60× \(6 min of fleet time in 0\.1 min\)/);
     expect(out).toMatch(/not played \(no stack hook for it\): timeline\.1 gpuXid at 180 s: cluster aks-elsewhere is not in this fleet/);
     expect(out).toMatch(/◆ eastus2 goes dark; Service Health incident SH-TINY Active/);
     expect(out).toMatch(/◆ eastus2 is back; Service Health incident SH-TINY Resolved/);
