@@ -3,7 +3,7 @@ import type { Ports } from '../executor/ports.js';
 import type { JobState, RegionHealthState } from '../fleet/types.js';
 import { reservedByBucket } from '../capacity/ledger.js';
 import { NO_TRANSITION } from '../fleet/regionHealth.js';
-import { allocatedGpus, clusterGpus } from '../planner/snapshot.js';
+import { allocatedGpus, clusterGpus, failedNodes } from '../planner/snapshot.js';
 
 export interface FleetView {
   readonly generatedAt: string;
@@ -19,6 +19,8 @@ export interface FleetView {
     readonly reason: string;
     readonly clusters: ReadonlyArray<{
       readonly name: string; readonly id: string; readonly gpus: number; readonly gpusAllocated: number; readonly jobsRunning: number;
+      /** Nodes in an open failure episode (cordoned or about to be): what failed, whether drained and replaced. */
+      readonly failedNodes: ReadonlyArray<{ readonly node: string; readonly cause: string; readonly since: string; readonly fine: boolean; readonly flaps: number; readonly drained?: string; readonly replacement?: string; readonly detail: string }>;
       readonly pools: ReadonlyArray<{ readonly name: string; readonly vmSize: string; readonly count?: number; readonly minCount: number; readonly maxCount: number; readonly provisioningState?: string; readonly autoscale: boolean; readonly lastPutAt?: string }>;
     }>;
     /** vCPU quota per bucket as last read, with what in-flight scale-ups hold. */
@@ -50,6 +52,10 @@ export async function fleetView(ports: Ports): Promise<FleetView> {
         clusters: snap.clusters.filter((c) => c.region === region).map((c) => ({
           name: c.name, id: c.id, gpus: clusterGpus(snap, c), gpusAllocated: allocatedGpus(snap.ledgers.get(c.id)),
           jobsRunning: snap.jobs.filter((j) => j.state === 'running' && j.clusterId === c.id).length,
+          failedNodes: failedNodes(snap, c.id).sort((a, b) => a.openedAt.localeCompare(b.openedAt)).map((n) => ({
+            node: n.node, cause: n.cause, since: n.openedAt, fine: !n.bad, flaps: n.flaps, detail: n.detail,
+            ...(n.drainOutcome ? { drained: n.drainOutcome } : {}), ...(n.replacement ? { replacement: n.replacement.outcome } : {}),
+          })),
           pools: c.pools.map((p) => {
             const record = snap.capacity?.pools.find((r) => r.clusterId === c.id && r.pool === p.name);
             return {

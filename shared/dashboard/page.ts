@@ -412,7 +412,13 @@ const SCRIPT = `
           arr(c.pools).map(function (p) {
             return [[h('strong', null, str(p.name)), h('br'), h('span', { 'class': 'muted small' }, str(p.vmSize) + (p.autoscale ? ', autoscale' : ''))], str(p.count), str(p.minCount), str(p.maxCount),
               p.lastPutAt ? [str(p.provisioningState), h('br'), h('span', { 'class': 'muted' }, 'last PUT '), timeEl(p.lastPutAt)] : str(p.provisioningState)];
-          })) : h('p', { 'class': 'muted' }, 'Capacity declared (no managed pools).')));
+          })) : h('p', { 'class': 'muted' }, 'Capacity declared (no managed pools).'),
+        arr(c.failedNodes).length ? h('ul', { 'class': 'plain', 'aria-label': 'Failed nodes in ' + str(c.name) }, arr(c.failedNodes).map(function (n) {
+          return h('li', { 'data-node': str(n.node) },
+            h('span', { 'class': n.fine ? 'badge b-warn' : 'badge b-bad' }, h('span', { 'class': 'sym', 'aria-hidden': 'true' }, n.fine ? '↺' : '✕'), (n.fine ? 'recovering ' : 'failed ') + str(n.node)),
+            ' ', str(n.cause), n.flaps ? ' (' + str(n.flaps) + ' flaps)' : '', ' since ', timeEl(n.since), ' — ',
+            n.drained ? 'drained: ' + str(n.drained) : 'draining', n.replacement ? '; replacement: ' + str(n.replacement) : '');
+        })) : null));
     });
 
     add(d, h('h3', null, 'Quota (vCPUs)'));

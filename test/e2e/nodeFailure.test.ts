@@ -61,6 +61,10 @@ describe('node failures', () => {
     expect(drain).toMatchObject({ status: 'done' });
     expect(drain!.outcome).toMatch(new RegExp(`cordoned ${r.node}; moved ${r.affected.length} of ${r.affected.length} job`));
     expect([...liveCopies().values()].every((n) => n === 1)).toBe(true);
+    // Operators see it: the fleet view lists the node under its cluster, drained.
+    const fleet = (await stack.api('/api/fleet')).body as { regions: Array<{ clusters: Array<{ id: string; failedNodes: Array<{ node: string; cause: string; drained?: string }> }> }> };
+    const cluster = fleet.regions.flatMap((g) => g.clusters).find((c) => c.id === r.clusterId)!;
+    expect(cluster.failedNodes).toContainEqual(expect.objectContaining({ node: r.node, cause: 'notReady', drained: expect.stringMatching(/^cordoned /) }));
   });
 
   it('GPU XID: drained the same way, and the pool asked for a replacement node', async () => {
