@@ -5,7 +5,9 @@
  */
 import { planCapacity, type CapacityPool, type WaitingJob } from '../capacity/planCapacity.js';
 import type { Action } from './plan.js';
-import { allocatedGpus, type FleetSnapshot } from './snapshot.js';
+import { allocatedGpus, failedNodes, type FleetSnapshot } from './snapshot.js';
+import { gpusPerNode } from '../capacity/placementLimits.js';
+import type { ClusterSpec } from '../fleet/types.js';
 
 export function planCapacityActions(snapshot: FleetSnapshot, now: Date): { actions: Action[]; reasons: string[] } {
   const capacity = snapshot.capacity;
@@ -28,11 +30,23 @@ export function planCapacityActions(snapshot: FleetSnapshot, now: Date): { actio
   }));
   const plan = planCapacity({
     pools, catalogue: capacity.catalogue, ledger: capacity.ledger, reservations: capacity.reservations, blocks: capacity.blocks,
-    health: snapshot.health, allocatedGpus: new Map(snapshot.clusters.map((c) => [c.id, allocatedGpus(snapshot.ledgers.get(c.id))])),
+    // A failed node is still counted by ARM but offers nothing: its GPUs count as taken, as placement sees it
+    // (clusterGpus), so the planner grows the pool instead of waiting on capacity that is not there.
+    health: snapshot.health, allocatedGpus: new Map(snapshot.clusters.map((c) => [c.id, allocatedGpus(snapshot.ledgers.get(c.id)) + failedGpus(snapshot, c)])),
     waiting, policy: { scaleDownCooldownMs: snapshot.policy.scaleDownCooldownMs },
   }, now);
   return {
     actions: plan.resizes.map((decision) => ({ kind: 'resizePool', key: decision.key, decision, reason: decision.reason })),
     reasons: [...plan.reasons],
   };
+}
+
+/** GPUs on a cluster's nodes in an open failure episode (of its managed pools). */
+function failedGpus(snapshot: FleetSnapshot, cluster: ClusterSpec): number {
+  const catalogue = snapshot.capacity!.catalogue;
+  return failedNodes(snapshot, cluster.id).reduce((n, f) => {
+    const spec = cluster.pools.find((p) => p.name === (f.pool ?? cluster.pools[0]?.name));
+    const record = snapshot.capacity!.pools.find((p) => p.clusterId === cluster.id && p.pool === spec?.name);
+    return n + (spec ? gpusPerNode(catalogue, record?.observed?.vmSize ?? spec.vmSize) : 0);
+  }, 0);
 }
