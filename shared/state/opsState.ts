@@ -108,7 +108,7 @@ export class OpsState {
 
   /**
    * Spends from the disruption budget if it allows (under the row's ETag, so two workers cannot both take
-   * the last GPUs). Returns undefined when taken, or why not.
+   * the last GPUs). Returns undefined when taken, or why not. The first disruption in a window always fits.
    */
   async spendBudget(d: Disruption, limits: { region: number; fleet: number; windowMs: number }, now: Date): Promise<string | undefined> {
     let refusal: string | undefined;
@@ -118,8 +118,10 @@ export class OpsState {
       const region = items.filter((x) => x.region === d.region).reduce((n, x) => n + x.gpus, 0);
       const fleet = items.reduce((n, x) => n + x.gpus, 0);
       const minutes = Math.round(limits.windowMs / 60_000);
-      if (region + d.gpus > limits.region) { refusal = `budget: ${region} of ${limits.region} GPUs of ${d.region} already interrupted in ${minutes} min`; return undefined; }
-      if (fleet + d.gpus > limits.fleet) { refusal = `budget: ${fleet} of ${limits.fleet} fleet GPUs already interrupted in ${minutes} min`; return undefined; }
+      // The first disruption of a window always fits, whatever its size: a budget that rounds below one job (a
+      // small region, a region whose idle pools shrank) would otherwise keep that job in place forever.
+      if (region > 0 && region + d.gpus > limits.region) { refusal = `budget: ${region} of ${limits.region} GPUs of ${d.region} already interrupted in ${minutes} min`; return undefined; }
+      if (fleet > 0 && fleet + d.gpus > limits.fleet) { refusal = `budget: ${fleet} of ${limits.fleet} fleet GPUs already interrupted in ${minutes} min`; return undefined; }
       refusal = undefined;
       return { items: [...items, d] };
     });

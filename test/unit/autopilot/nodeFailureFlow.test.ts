@@ -164,12 +164,23 @@ describe('Spot preemption', () => {
 describe('safety', () => {
   it('a degraded node still running its work waits for the disruption budget: cordoned, not drained, retried later', async () => {
     const s = await setup({ disruptionBudget: { fleetFraction: 0.1, regionFraction: 0.1, windowMs: 600_000 } });
-    const degraded: ResourceHealthSignal = { ...preempt(s, node(0), 0), id: 'deg-0', status: 'degraded', reason: 'VirtualMachinePossiblyDegradedDueToHardwareFailure (Platform Initiated)' };
-    delete (degraded as { deadline?: string }).deadline;
-    await one(s, degraded);
-    expect(s.kube.nodes.get(`${s.east.id}|${node(0)}`)!.unschedulable).toBe(true);
-    expect(s.ray.calls).not.toContain('stop j1-1');
-    expect((await s.ports.state.actions()).find((a) => a.kind === 'drainNode')).toMatchObject({ status: 'skipped', outcome: expect.stringMatching(/^budget: /) });
+    const degraded = (n: number, id: string): ResourceHealthSignal => {
+      const { deadline: _, ...rest } = preempt(s, node(n), 0);
+      return { ...rest, id, status: 'degraded', reason: 'VirtualMachinePossiblyDegradedDueToHardwareFailure (Platform Initiated)' };
+    };
+    // The first disruption of the window always fits (a budget below one job would hold it forever).
+    await one(s, degraded(0, 'deg-0'));
+    expect(s.ray.calls).toContain('stop j1-1');
+    // The second is over 10% of the fleet's 8 GPUs: its node is cordoned, its job keeps running for now.
+    await one(s, degraded(3, 'deg-3'));
+    expect(s.kube.nodes.get(`${s.east.id}|${node(3)}`)!.unschedulable).toBe(true);
+    expect(s.ray.calls).not.toContain('stop j2-1');
+    const drain = (await s.ports.state.actions()).find((a) => a.kind === 'drainNode' && a.key.includes(node(3)));
+    expect(drain).toMatchObject({ status: 'skipped', outcome: expect.stringMatching(/^budget: 2 of 0 GPUs of eastus2/) });
+    // After the window the next pass moves it.
+    s.advance(600_001);
+    await reconcile(s.ports);
+    expect(s.ray.calls).toContain('stop j2-1');
   });
 
   it('three failed nodes in a region make it suspect: no new placements there', async () => {
