@@ -28,6 +28,7 @@ import { startKubernetesFace, type KubernetesFace } from './twin/kubernetes/kube
 import { startMonitorFace, type MonitorFace } from './twin/monitor/monitorFace.js';
 import type { MonitorNodeRecord } from './twin/monitor/nodeSource.js';
 import { emitNodeSignals, type NodeSignalEmitter } from './twin/nodeSignalEmitter.js';
+import { poolOfNode as poolOfVmNode } from '../shared/nodes/nodeFault.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -129,6 +130,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       arm.setQuota(DEMO_SUBSCRIPTION, r.name, 'cores', DEMO_REGIONAL_CORES);
       arm.setQuota(DEMO_SUBSCRIPTION, r.name, 'lowPriorityCores', 100);
     }
+    // A Spot VM evicted (Delete policy) or a VM lost for good leaves its scale set: ARM's count follows.
+    world.on('nodeRemoved', (clusterId, node, reason) => {
+      if (reason !== 'scaleDown') arm.instancesRemoved(clusterId, poolOfVmNode(node) ?? DEMO_POOL.name);
+    });
     arm.on('poolScaled', (clusterId) => {
       const gpus = arm.pools().filter((p) => p.clusterId === clusterId).reduce((n, p) => n + p.count * DEMO_POOL.gpusPerNode, 0);
       world.setClusterGpus(clusterId, gpus);

@@ -7,6 +7,7 @@ import { MemoryEntityStore } from '../../shared/adapters/storage/memoryEntitySto
 import type { Ports } from '../../shared/executor/ports.js';
 import { createLogger, type LogFields, type LogLevel } from '../../shared/observability/logger.js';
 import { ArmTwin } from '../twin/arm/armTwin.js';
+import { poolOfNode } from '../../shared/nodes/nodeFault.js';
 import { FleetWorld } from '../twin/world.js';
 import { MemoryCheckpoints } from './memoryCheckpoints.js';
 import { RecordingFleetState } from './recordingState.js';
@@ -54,6 +55,10 @@ export function createHarness(scenario: Scenario): Harness {
   arm.on('poolScaled', (clusterId, pool, count) => {
     const view = arm.pool(clusterId, pool)!;
     world.setPoolNodes(clusterId, pool, count, view.gpusPerNode ?? 0, String(view.resource.properties['vmSize']));
+  });
+  // A Spot VM evicted or a VM lost for good leaves its scale set: ARM's count follows (not for scale-downs ARM made).
+  world.on('nodeRemoved', (clusterId, node, reason) => {
+    if (reason !== 'scaleDown') arm.instancesRemoved(clusterId, world.kube(clusterId).node(node)?.pool ?? poolOfNode(node) ?? 'gpu');
   });
 
   const log = { problems: [] as LogRecord[], tail: [] as LogRecord[] };

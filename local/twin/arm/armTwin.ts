@@ -459,6 +459,21 @@ export class ArmTwin extends EventEmitter<ArmTwinEvents> {
     return entry && this.view(entry);
   }
 
+  /**
+   * VMs of a pool went away outside any PUT (Spot eviction with the Delete policy, a VM lost for good): the
+   * scale set, and so the agent pool's `count`, shrinks, and the eTag moves, as AKS reports it afterwards.
+   * No `poolScaled`: the world removed those nodes itself.
+   */
+  instancesRemoved(clusterId: string, pool: string, n = 1): void {
+    this.tick();
+    const entry = this.poolsByKey.get(this.key(clusterId, pool));
+    if (!entry || n <= 0) return;
+    entry.count = Math.max(0, entry.count - n);
+    const props = entry.resource.properties;
+    if (!entry.operationId) props.count = entry.count;
+    props.eTag = randomUUID();
+  }
+
   pools(): ArmPoolView[] {
     this.tick();
     return [...this.poolsByKey.values()].map((e) => this.view(e));
