@@ -5,7 +5,7 @@ import type { Action } from '../planner/plan.js';
 import { errorMessage } from '../observability/logger.js';
 import { clusterGpus } from '../planner/snapshot.js';
 import type { Ports } from './ports.js';
-import { refreshQuota, resizePool } from './resizePool.js';
+import { refreshQuota, resizePool, resizePoolOutcome } from './resizePool.js';
 import { NotApplicableError } from './errors.js';
 import { drainNode } from './drainNode.js';
 import { confirmReady, confirmStorm } from './confirmNodes.js';
@@ -97,7 +97,11 @@ export async function performAction(action: Action, ports: Ports, requestedBy = 
     case 'drainNode':
       return drainNode(action, ports);
     case 'replaceNode': {
-      const outcome = action.decision ? await resizePool(action.decision, ports) : action.reason;
+      const result = action.decision ? await resizePoolOutcome(action.decision, ports) : undefined;
+      // Another replacement (or resize) of the pool got there first, or the eTag moved: nothing was added for
+      // these nodes. Not marked replaced, so the next pass plans their replacement from the pool as it is now.
+      if (result && (result.status === 'stale' || RETRY_CLASSES.has(result.failureClass ?? ''))) throw new NotApplicableError(result.text);
+      const outcome = result ? result.text : action.reason;
       for (const node of action.node.split(', ')) {
         await ports.state.mutateNode(action.clusterId, node, (cur) => cur && !cur.closedAt && !cur.replacement ? { ...cur, replacement: { at: now.toISOString(), outcome } } : undefined);
       }
@@ -216,3 +220,6 @@ async function spendBudget(ports: Ports, action: Extract<Action, { kind: 'stopRa
     { region, gpus: job?.spec.gpus ?? 0, at: now.toISOString(), key: action.key },
     { region: Math.floor(gpusIn(region) * budget.regionFraction), fleet: Math.floor(gpusIn() * budget.fleetFraction), windowMs: budget.windowMs }, now);
 }
+
+/** ARM failures after which the same replacement may work on the next pass (not a lack of quota or capacity). */
+const RETRY_CLASSES: ReadonlySet<string> = new Set(['preconditionFailed', 'operationNotAllowed', 'throttled', 'transient']);

@@ -20,6 +20,20 @@ export class ResizeNotAttemptedError extends Error {
 }
 
 export async function resizePool(decision: ResizeDecision, ports: Ports): Promise<string> {
+  return (await resizePoolOutcome(decision, ports)).text;
+}
+
+/**
+ * What a resize came to: `applied` (ARM took it), `stale` (the pool changed since planning: nothing sent, plan
+ * again), `refused` (ARM refused it or it failed; blocks recorded) or `skipped` (a shrink that no longer fits).
+ */
+export interface ResizeOutcome {
+  readonly status: 'applied' | 'stale' | 'refused' | 'skipped';
+  readonly text: string;
+  readonly failureClass?: string;
+}
+
+export async function resizePoolOutcome(decision: ResizeDecision, ports: Ports): Promise<ResizeOutcome> {
   const capacity = ports.state.capacity;
   const now = ports.clock.now();
   if (decision.reservation) await capacity.reserve(decision.reservation);
@@ -36,7 +50,7 @@ export async function resizePool(decision: ResizeDecision, ports: Ports): Promis
   await capacity.observePool(read.pool, now);
   if (!stillApplies(decision, read.pool)) {
     await giveBack();
-    return `${decision.pool} changed since planning (count ${read.pool.count}, ${read.pool.provisioningState}); re-planned next pass`;
+    return { status: 'stale', text: `${decision.pool} changed since planning (count ${read.pool.count}, ${read.pool.provisioningState}); re-planned next pass` };
   }
   const target = decision.mode === 'count' ? decision.to : decision.toRange.maxCount;
   if (decision.direction === 'down') {
@@ -46,13 +60,15 @@ export async function resizePool(decision: ResizeDecision, ports: Ports): Promis
     const allocated = allocatedGpus((await ports.state.snapshot(ports.clock.now())).ledgers.get(decision.clusterId));
     if (allocated > target * (gpusPerNode(ports.fleet.catalogue, decision.vmSize) || 1)) {
       await capacity.mutatePool(decision.clusterId, decision.pool, (cur) => ({ ...cur, shrinkingTo: undefined }));
-      return `${decision.pool} not shrunk: ${allocated} GPUs are allocated on its cluster now`;
+      return { status: 'skipped', text: `${decision.pool} not shrunk: ${allocated} GPUs are allocated on its cluster now` };
     }
   }
   await capacity.mutatePool(decision.clusterId, decision.pool, (cur) => ({ ...cur, lastPutAt: ports.clock.now().toISOString() }));
   const result = await ports.nodePools.resize(read.pool, decision.change);
   const done = ports.clock.now();
   let outcome: string;
+  let status: ResizeOutcome['status'] = 'applied';
+  let failureClass: string | undefined;
   if (result.ok) {
     await capacity.observePool(result.pool, done);
     if (decision.reservation) await capacity.settleReservation(decision.reservation.key, done);
@@ -60,6 +76,8 @@ export async function resizePool(decision: ResizeDecision, ports: Ports): Promis
   } else {
     // A transient failure after the PUT went out may still be scaling: keep the reservation; reconcile
     // settles or releases it once it sees the pool in a terminal state.
+    status = 'refused';
+    failureClass = result.failure.class;
     if (result.failure.class !== 'transient') await giveBack();
     const size = ports.fleet.catalogue.get(decision.vmSize.toLowerCase());
     const block = blockFromFailure(result.failure, {
@@ -72,7 +90,7 @@ export async function resizePool(decision: ResizeDecision, ports: Ports): Promis
   if (decision.direction === 'down') await capacity.mutatePool(decision.clusterId, decision.pool, (cur) => ({ ...cur, shrinkingTo: undefined }));
   // Best effort: observeCapacity reads stale quota anyway.
   await refreshQuota(ports, decision.subscriptionId, decision.region).catch((e) => ports.log.warn('quota read after resize failed', { error: errorMessage(e) }));
-  return outcome;
+  return { status, text: outcome, ...(failureClass ? { failureClass } : {}) };
 }
 
 export async function refreshQuota(ports: Ports, subscriptionId: string, region: string): Promise<string> {

@@ -59,7 +59,10 @@ export function replacementActions(snapshot: FleetSnapshot, incidents: readonly 
     if (p.kind === 'later') { reasons.push(`replacement for ${names}: later: ${p.why}`); continue; }
     const first = p.nodes[0]!;
     actions.push({
-      kind: 'replaceNode', key: `replace:${nodeKey(first.clusterId, first.node)}:${first.openedAt}:${p.nodes.length}`, clusterId: first.clusterId,
+      // A resize is keyed like the resize itself (pool, from → to, after the last PUT): replacements planned at the same
+      // moment from the same pool state (a Spot wave's signals, handled side by side) are one action and one PUT;
+      // the nodes the skipped ones were for are replaced on the next pass, from the pool as it is then.
+      kind: 'replaceNode', key: p.kind === 'resize' ? `replace:${p.decision.key}` : `replace:${nodeKey(first.clusterId, first.node)}:${first.openedAt}:${p.nodes.length}`, clusterId: first.clusterId,
       node: names, openedAt: first.openedAt, ...(p.kind === 'resize' ? { decision: p.decision } : {}),
       reason: p.kind === 'resize' ? p.decision.reason : `no replacement for ${names}: ${p.why}`,
     });
@@ -75,7 +78,8 @@ export function replacementActions(snapshot: FleetSnapshot, incidents: readonly 
  */
 export function stormEvidence(snapshot: FleetSnapshot, region: string, now: Date, cause: string): { actions: Action[]; reasons: string[] } {
   const { stormNodes, stormWindowMs } = snapshot.policy.nodes;
-  const failing = (snapshot.nodes ?? []).filter((n) => isOpen(n) && n.bad && n.region === region && now.getTime() - Date.parse(n.openedAt) <= stormWindowMs);
+  // Spot preemptions are Azure taking capacity back as agreed, not a sign of a sick region.
+  const failing = (snapshot.nodes ?? []).filter((n) => isOpen(n) && n.bad && n.cause !== 'preempted' && n.region === region && now.getTime() - Date.parse(n.openedAt) <= stormWindowMs);
   const source = `nodes/${region}`;
   const current = snapshot.health.get(region) ?? healthyRegion(region, now.toISOString());
   const known = current.evidence?.[source];

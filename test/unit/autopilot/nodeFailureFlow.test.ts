@@ -150,6 +150,24 @@ describe('a GPU XID', () => {
   });
 });
 
+describe('replacements', () => {
+  it('two failures in one pool handled side by side: one PUT now, the second node replaced on the next pass', async () => {
+    const s = await setup();
+    await Promise.all([one(s, gpuXid(s, node(1), 79)), one(s, gpuXid(s, node(3), 48))]);
+    expect(s.nodePools.puts.map((p) => p.change)).toEqual([{ kind: 'count', count: 5 }]);
+    s.advance(61_000);
+    await reconcile(s.ports);
+    expect(s.nodePools.puts.map((p) => p.change)).toEqual([{ kind: 'count', count: 5 }, { kind: 'count', count: 6 }]);
+    for (const n of [1, 3]) expect(await s.ports.state.node(s.east.id, node(n))).toMatchObject({ replacement: { outcome: expect.stringMatching(/nodes \(Succeeded\)/) } });
+  });
+
+  it('a Spot wave is not a sick region: three preemptions do not make it suspect', async () => {
+    const s = await setup();
+    for (const n of [0, 1, 2]) await one(s, { ...preempt(s, node(n), 30_000), id: `spot-${n}` });
+    expect((await s.ports.state.region('eastus2'))?.state ?? 'healthy').toBe('healthy');
+  });
+});
+
 describe('Spot preemption', () => {
   it('is drained and requeued inside the notice, and the replacement is asked for at once', async () => {
     const s = await setup();
