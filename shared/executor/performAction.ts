@@ -150,7 +150,8 @@ async function requeue(action: Extract<Action, { kind: 'requeueJob' }>, ports: P
   const job = await ports.state.job(action.jobId);
   if (!job) return `${action.jobId} is unknown`;
   const retrying = job.attempt === action.toAttempt && job.state === 'requeued'; // sent before a crash: send again, the broker drops it
-  if (!retrying && !(job.attempt === action.fromAttempt && job.state === 'running')) {
+  const moving = job.attempt === action.fromAttempt && (job.state === 'running' || (action.afterFailure === true && job.state === 'failed'));
+  if (!retrying && !moving) {
     return `${action.jobId} is at attempt ${job.attempt} (${job.state}); nothing to move`;
   }
   if (!retrying) {
@@ -182,7 +183,7 @@ async function requeue(action: Extract<Action, { kind: 'requeueJob' }>, ports: P
   const old = job.state === 'running' && job.attempt === action.fromAttempt ? { clusterId: job.clusterId, submissionId: job.submissionId } : undefined;
   await ports.state.mutateJob(action.jobId, (cur) => {
     // The consumer got there first, or the job ended meanwhile: never go backwards.
-    if (!cur || cur.attempt !== action.fromAttempt || cur.state !== 'running') return undefined;
+    if (!cur || cur.attempt !== action.fromAttempt || !(cur.state === 'running' || (action.afterFailure && cur.state === 'failed'))) return undefined;
     return withEvent({
       ...cur, state: 'requeued', attempt: action.toAttempt, excludeRegions: action.excludeRegions,
       ...(resumeFrom ? { resumeFrom } : {}), region: undefined, clusterId: undefined, submissionId: undefined, runningSince: undefined, drainingFrom: undefined,

@@ -32,6 +32,11 @@ export type Action =
       readonly reason: string;
       /** An operator's drain moves work out of a healthy cluster: then the region need not be impaired. */
       readonly drain?: boolean;
+      /**
+       * The job's attempt already FAILED on Ray, and a node failure on its cluster explains it (the alert came after
+       * Ray Train gave up): move it anyway rather than record the failure as the job's own.
+       */
+      readonly afterFailure?: boolean;
     }
   | {
       /** A job's submission reached a terminal state on Ray: record it and free its GPUs. */

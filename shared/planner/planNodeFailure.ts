@@ -34,6 +34,7 @@ export function planNodeFailure(snapshot: FleetSnapshot, signal: Signal, now: Da
     actions.push(...replace);
     reasons.push(...why);
   }
+  if (outcome.opened) actions.push(...failedWithNode(snapshot, next));
   const storm = stormEvidence({ ...snapshot, nodes }, fault.region, now, signal.id);
   actions.push(...storm.actions);
   reasons.push(...storm.reasons);
@@ -101,4 +102,25 @@ export function stormEvidence(snapshot: FleetSnapshot, region: string, now: Date
     actions: [{ kind: 'applyEvidence', key: `evidence:${region}:${signal.id}`, region, source, signal, reason }, ...after.actions],
     reasons: [reason, ...after.reasons],
   };
+}
+
+/**
+ * Jobs whose attempt already FAILED on Ray around the time this node failed, on its cluster, having started
+ * before it: the node failure is the likely cause (the alert arrived after Ray Train gave up, which real
+ * alert latency makes common), so they are requeued from their checkpoint instead of ending as failed. A job
+ * that really failed on its own gets one more attempt, within its maxAttempts.
+ */
+export function failedWithNode(snapshot: FleetSnapshot, incident: NodeIncident): Action[] {
+  const opened = Date.parse(incident.openedAt);
+  const window = snapshot.policy.nodes.stormWindowMs;
+  return snapshot.jobs
+    .filter((j) => j.state === 'failed' && j.clusterId?.toLowerCase() === incident.clusterId.toLowerCase()
+      && j.runningSince !== undefined && Date.parse(j.runningSince) <= opened
+      && Math.abs(Date.parse(j.updatedAt) - opened) <= window
+      && j.history.at(-1)?.event === 'failed')
+    .map((j) => ({
+      kind: 'requeueJob' as const, key: `requeue:${j.jobId}:${j.attempt + 1}`, jobId: j.jobId, fromAttempt: j.attempt, toAttempt: j.attempt + 1,
+      fromRegion: j.region ?? incident.region, excludeRegions: [...j.excludeRegions], drain: true, afterFailure: true,
+      reason: `${j.jobId} attempt ${j.attempt} failed on Ray when node ${incident.node} failed (${incident.cause}); requeue as attempt ${j.attempt + 1} from its last complete checkpoint`,
+    }));
 }

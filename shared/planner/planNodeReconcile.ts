@@ -7,7 +7,7 @@
  */
 import { closeReason, isOpen, needsReplacement, type NodeIncident } from '../nodes/nodeIncident.js';
 import type { Action, Plan } from './plan.js';
-import { drainAction, replacementActions, stormEvidence } from './planNodeFailure.js';
+import { drainAction, failedWithNode, replacementActions, stormEvidence } from './planNodeFailure.js';
 import type { FleetSnapshot } from './snapshot.js';
 
 export function planNodeReconcile(snapshot: FleetSnapshot, now: Date): Plan {
@@ -30,6 +30,7 @@ export function planNodeReconcile(snapshot: FleetSnapshot, now: Date): Plan {
   const live = open.filter((i) => !closing.has(i));
   for (const incident of live) {
     if (incident.bad && !incident.drainedAt) actions.push(drainAction(incident));
+    actions.push(...failedWithNode(snapshot, incident));
   }
   const replace = live.filter((i) => needsReplacement(i, snapshot.policy.nodes, now));
   if (replace.length) {

@@ -150,6 +150,34 @@ describe('a GPU XID', () => {
   });
 });
 
+describe('an alert slower than Ray Train', () => {
+  it('a job that already FAILED on Ray when its node failed is requeued from its checkpoint, not lost', async () => {
+    const s = await setup();
+    s.ray.jobs.get(`${s.east.rayEndpoint}|j1-1`)!.status = 'FAILED'; // Ray Train gave up on the dead worker
+    s.advance(5000);
+    await reconcile(s.ports);
+    expect(await s.ports.state.job('j1')).toMatchObject({ state: 'failed', attempt: 1 });
+    s.advance(20_000);
+    await one(s, notReady(s, node(0), 'active', 'late-alert'));
+    expect(await s.ports.state.job('j1')).toMatchObject({ state: 'requeued', attempt: 2, resumeFrom: 'runs/j1/checkpoint_000120' });
+    expect(s.queue.drain().map((m) => m.messageId)).toEqual(['j1:2']);
+    // j2 (failed on its own, on another node, after the node failure) is not touched.
+  });
+
+  it('a job that started after the node failed is not blamed on it', async () => {
+    const s = await setup();
+    await one(s, notReady(s, node(0), 'active', 'nr-early'));
+    s.queue.drain();
+    s.advance(5000);
+    expect(await admitJob({ jobId: 'j3', entrypoint: 'x', gpus: 1, regions: ['eastus2'] }, s.ports)).toMatchObject({ result: 'running' });
+    s.ray.jobs.get(`${s.east.rayEndpoint}|j3-1`)!.status = 'FAILED';
+    s.advance(5000);
+    await reconcile(s.ports);
+    expect(await s.ports.state.job('j3')).toMatchObject({ state: 'failed', attempt: 1 });
+    expect(s.queue.drain()).toEqual([]);
+  });
+});
+
 describe('replacements', () => {
   it('two failures in one pool handled side by side: one PUT now, the second node replaced on the next pass', async () => {
     const s = await setup();
