@@ -66,11 +66,18 @@ export async function execute(plan: Plan, ports: Ports): Promise<ActionResult[]>
       await ports.state.finishAction(action.key, 'failed', errorMessage(e), ports.clock.now()).catch(() => {});
       log.error(`${action.kind} failed; the rest of the plan waits for a retry`, { error: errorMessage(e), reason: action.reason });
       results.push({ key: action.key, kind: action.kind, status: 'failed', outcome: errorMessage(e) });
+      // A node's drain or episode close stands alone: nothing later in a plan depends on it, and it can fail for
+      // as long as one cluster's Ray or API server does not answer (or a PDB keeps blocking). Stopping there
+      // would hold up every later action of every reconcile pass (job ends, evacuations, other nodes).
+      if (SELF_CONTAINED.has(action.kind)) continue;
       break;
     }
   }
   return results;
 }
+
+/** Actions whose failure says nothing about the actions after them (see the catch in execute). */
+const SELF_CONTAINED = new Set<Action['kind']>(['drainNode', 'closeNodeEpisode']);
 
 
 const versions = new WeakMap<Policy, string>();

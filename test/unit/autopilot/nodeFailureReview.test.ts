@@ -1,0 +1,79 @@
+/**
+ * Review of node failure handling (#5): each test pins a bug found in review (at-least-once and out-of-order
+ * delivery, concurrency between invocations, crashes between port calls, unreachable Ray / API server).
+ */
+import { describe, expect, it } from 'vitest';
+import { admitJob } from '../../../shared/autopilot/admitJob.js';
+import { handleSignals } from '../../../shared/autopilot/handleSignals.js';
+import { reconcile } from '../../../shared/autopilot/reconcile.js';
+import type { ClusterSpec } from '../../../shared/fleet/types.js';
+import type { NodeNotReadySignal, Signal } from '../../../shared/signals/types.js';
+import { fakePorts } from '../../support/fakes.js';
+
+const SUB = '00000000-0000-0000-0000-0000000000aa';
+const FAMILY = 'standardNCADSA100v4Family';
+const mk = (region: string): ClusterSpec => ({
+  id: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-${region}`, name: `aks-${region}`, region, gpus: 0,
+  rayEndpoint: `http://ray-${region}.invalid`, pools: [{ name: 'gpu', vmSize: 'Standard_NC24ads_A100_v4', minCount: 0, maxCount: 10, spot: false, autoscale: false }],
+});
+const node = (i: number) => `aks-gpu-12345678-vmss${i.toString(36).padStart(6, '0')}`;
+
+async function setup(policy = {}) {
+  let t = Date.parse('2026-11-28T12:00:00.000Z');
+  const clusters = [mk('eastus2'), mk('westus3')];
+  const f = fakePorts(clusters, policy, () => new Date(t));
+  const ports = { ...f.ports, clock: { now: () => new Date(t), sleep: async (ms: number) => { t += ms; } } };
+  for (const c of clusters) {
+    f.nodePools.add({ ref: { clusterId: c.id, pool: 'gpu' }, vmSize: 'Standard_NC24ads_A100_v4', count: 4, autoscale: false, spot: false, provisioningState: 'Succeeded', eTag: 'e1' });
+    f.quota.usage.set(`${SUB}|${c.region}`, [{ name: FAMILY, used: 96, limit: 480 }, { name: 'cores', used: 96, limit: 1000 }]);
+    f.kube.addRayCluster(c.id, 'ray', 'ray', { gpu: { replicas: 4 } });
+    for (let i = 0; i < 4; i++) {
+      f.kube.addNode(c.id, { name: node(i) });
+      f.kube.addPod(c.id, { name: `ray-gpu-worker-${c.region}-${i}`, nodeName: node(i), podIp: `10.244.${c.region.length}.${i}`, labels: { 'ray.io/cluster': 'ray', 'ray.io/group': 'gpu', 'ray.io/node-type': 'worker' } });
+    }
+  }
+  await reconcile(ports); // observe pools and quota
+  const [east, west] = clusters as [ClusterSpec, ClusterSpec];
+  // j1 runs in eastus2 with work on nodes 0 and 1; j2 on node 3; j3 in westus3.
+  expect(await admitJob({ jobId: 'j1', entrypoint: 'x', gpus: 2, checkpointPrefix: 'runs/j1/', regions: ['eastus2'] }, ports)).toMatchObject({ result: 'running' });
+  expect(await admitJob({ jobId: 'j2', entrypoint: 'x', gpus: 1, regions: ['eastus2'] }, ports)).toMatchObject({ result: 'running' });
+  expect(await admitJob({ jobId: 'j3', entrypoint: 'x', gpus: 1, regions: ['westus3'] }, ports)).toMatchObject({ result: 'running' });
+  f.ray.placeWork(east.rayEndpoint, '10.244.7.0', 'j1-1');
+  f.ray.placeWork(east.rayEndpoint, '10.244.7.1', 'j1-1');
+  f.ray.placeWork(east.rayEndpoint, '10.244.7.3', 'j2-1');
+  f.checkpoints.latest.set('runs/j1/', 'runs/j1/checkpoint_000120');
+  f.queue.drain();
+  return { ...f, ports, clusters, east, west, advance: (ms: number) => { t += ms; }, now: () => new Date(t) };
+}
+type Setup = Awaited<ReturnType<typeof setup>>;
+
+const notReady = (s: Setup, n: string, stage: 'active' | 'resolved', id: string, at = s.now()): NodeNotReadySignal =>
+  ({ kind: 'nodeNotReady', id, source: 'commonAlert', observedAt: at.toISOString(), cluster: 'aks-eastus2', node: n, stage });
+const one = async (s: Setup, signal: Signal) => (await handleSignals([signal], s.ports))[0]!;
+
+describe('a drain that cannot finish', () => {
+  it('Ray unreachable on one cluster: its drain fails, but the rest of the reconcile pass still runs', async () => {
+    const s = await setup();
+    s.ray.unreachable.add(s.east.rayEndpoint);
+    await one(s, notReady(s, node(0), 'active', 'nr-1'));
+    // j3 finished in westus3: reconcile must record it and free its GPUs, whatever happens to east's drain.
+    s.ray.jobs.get(`${s.west.rayEndpoint}|j3-1`)!.status = 'SUCCEEDED';
+    s.advance(10_000);
+    const out = await reconcile(s.ports);
+    expect(out.actions.find((a) => a.kind === 'drainNode')).toMatchObject({ status: 'failed' });
+    expect(await s.ports.state.job('j3')).toMatchObject({ state: 'succeeded' });
+  });
+
+  it('API server unreachable when a recovered node is to be uncordoned: the close fails, the rest of the pass still runs', async () => {
+    const s = await setup();
+    await one(s, notReady(s, node(2), 'active', 'nr-2'));
+    s.advance(5_000);
+    await one(s, notReady(s, node(2), 'resolved', 'nr-2r'));
+    s.advance(600_000);
+    s.kube.unreachable.add(s.east.id);
+    s.ray.jobs.get(`${s.west.rayEndpoint}|j3-1`)!.status = 'SUCCEEDED';
+    const out = await reconcile(s.ports);
+    expect(out.actions.find((a) => a.kind === 'closeNodeEpisode')).toMatchObject({ status: 'failed' });
+    expect(await s.ports.state.job('j3')).toMatchObject({ state: 'succeeded' });
+  });
+});
