@@ -46,8 +46,10 @@ export async function admitJob(body: unknown, ports: Ports): Promise<AdmitOutcom
   const { value: job } = await ports.state.mutateJob(message.jobId, (cur) => {
     if (!cur) return newRecord(spec, message, attempt, now);
     if (cur.attempt >= attempt) return undefined;
+    // drainingFrom belongs to the attempt a node drain moved: when this delivery beats the requeue's own record
+    // (it sends first), carrying it over would make reconcile stop and move the new attempt as well.
     return withEvent({ ...cur, state: 'queued', attempt, excludeRegions: message.excludeRegions ?? [], resumeFrom: message.resumeFrom,
-      region: undefined, clusterId: undefined, submissionId: undefined, runningSince: undefined }, now, 'queued', `attempt ${attempt} received`);
+      region: undefined, clusterId: undefined, submissionId: undefined, runningSince: undefined, drainingFrom: undefined }, now, 'queued', `attempt ${attempt} received`);
   });
   if (!job) throw new TransientAdmitError('job record vanished');
   if (job.attempt > attempt) return { settle: 'complete', result: 'stale', detail: `attempt ${attempt} superseded by ${job.attempt}` };

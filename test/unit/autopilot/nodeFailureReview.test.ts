@@ -18,13 +18,13 @@ const mk = (region: string): ClusterSpec => ({
 });
 const node = (i: number) => `aks-gpu-12345678-vmss${i.toString(36).padStart(6, '0')}`;
 
-async function setup(policy = {}) {
+async function setup(policy = {}, count = 4) {
   let t = Date.parse('2026-11-28T12:00:00.000Z');
   const clusters = [mk('eastus2'), mk('westus3')];
   const f = fakePorts(clusters, policy, () => new Date(t));
   const ports = { ...f.ports, clock: { now: () => new Date(t), sleep: async (ms: number) => { t += ms; } } };
   for (const c of clusters) {
-    f.nodePools.add({ ref: { clusterId: c.id, pool: 'gpu' }, vmSize: 'Standard_NC24ads_A100_v4', count: 4, autoscale: false, spot: false, provisioningState: 'Succeeded', eTag: 'e1' });
+    f.nodePools.add({ ref: { clusterId: c.id, pool: 'gpu' }, vmSize: 'Standard_NC24ads_A100_v4', count, autoscale: false, spot: false, provisioningState: 'Succeeded', eTag: 'e1' });
     f.quota.usage.set(`${SUB}|${c.region}`, [{ name: FAMILY, used: 96, limit: 480 }, { name: 'cores', used: 96, limit: 1000 }]);
     f.kube.addRayCluster(c.id, 'ray', 'ray', { gpu: { replicas: 4 } });
     for (let i = 0; i < 4; i++) {
@@ -75,5 +75,27 @@ describe('a drain that cannot finish', () => {
     const out = await reconcile(s.ports);
     expect(out.actions.find((a) => a.kind === 'closeNodeEpisode')).toMatchObject({ status: 'failed' });
     expect(await s.ports.state.job('j3')).toMatchObject({ state: 'succeeded' });
+  });
+});
+
+describe('a drained job moved on by a fast consumer', () => {
+  it('the consumer records the next attempt before the requeue does: the move marker does not follow the job to its new attempt', async () => {
+    const s = await setup({}, 6);
+    // Service Bus delivers the requeued message at once: the consumer admits attempt 2 before requeue() records it.
+    const send = s.queue.send.bind(s.queue);
+    let consumed = 0;
+    s.queue.send = async (message, options) => {
+      await send(message, options);
+      if (message.jobId === 'j1' && consumed++ === 0) expect(await admitJob(message, s.ports)).toMatchObject({ result: 'running' });
+    };
+    await one(s, notReady(s, node(0), 'active', 'nr-1'));
+    const job = await s.ports.state.job('j1');
+    expect(job).toMatchObject({ state: 'running', attempt: 2 });
+    expect(job!.drainingFrom).toBeUndefined();
+    // …so reconcile leaves the new attempt running (no stop of j1-2, no attempt 3).
+    s.advance(10_000);
+    await reconcile(s.ports);
+    expect(s.ray.calls).not.toContain('stop j1-2');
+    expect(await s.ports.state.job('j1')).toMatchObject({ state: 'running', attempt: 2 });
   });
 });
