@@ -9,7 +9,7 @@ import { refreshQuota, resizePool, resizePoolOutcome } from './resizePool.js';
 import { NotApplicableError } from './errors.js';
 import { drainNode } from './drainNode.js';
 import { confirmReady, confirmStorm } from './confirmNodes.js';
-import { applyNodeFault } from '../nodes/nodeIncident.js';
+import { applyNodeFault, closeReason } from '../nodes/nodeIncident.js';
 
 /** Does one action. Returns what happened, in words; throws when it should be retried. */
 /** `requestedBy`: 'autopilot' for automatic plans; an operator's moves are not limited by the disruption budget. */
@@ -110,13 +110,28 @@ export async function performAction(action: Action, ports: Ports, requestedBy = 
     case 'closeNodeEpisode': {
       const incident = await ports.state.node(action.clusterId, action.node);
       if (!incident || incident.openedAt !== action.openedAt || incident.closedAt) return `${action.node}'s episode already closed`;
-      if (action.uncordon) {
+      // Planned from a snapshot: a signal recorded since (the node failing again) must win. Decide again on what
+      // is stored now; not applicable (not done), so the same key closes the episode once it is really over.
+      if (!closeReason(incident, ports.fleet.policy.nodes, now)) {
+        throw new NotApplicableError(`${action.node}: not closed: ${incident.bad ? `failing again (${incident.detail})` : `fine only since ${incident.goodSince}`}`);
+      }
+      const uncordon = action.uncordon && !incident.bad && incident.cause !== 'gpuFault';
+      if (uncordon) {
         const check = await confirmReady(ports, incident);
         if (!check.confirmed) throw new NotApplicableError(check.why);
       }
-      const uncordoned = action.uncordon ? await ports.kube.uncordon(action.clusterId, action.node) : undefined;
-      await ports.state.mutateNode(action.clusterId, action.node, (cur) => cur && cur.openedAt === action.openedAt && !cur.closedAt
+      const uncordoned = uncordon ? await ports.kube.uncordon(action.clusterId, action.node) : undefined;
+      const { changed } = await ports.state.mutateNode(action.clusterId, action.node, (cur) => cur && cur.openedAt === action.openedAt && !cur.closedAt && cur.lastAt === incident.lastAt
         ? { ...cur, closedAt: now.toISOString(), closedWhy: action.reason } : undefined);
+      if (!changed) {
+        // A signal arrived while we uncordoned: bad news cordons the node again (its episode was drained, so
+        // nothing else would), and the episode stays open.
+        const after = await ports.state.node(action.clusterId, action.node);
+        if (after && after.openedAt === action.openedAt && !after.closedAt) {
+          if (uncordoned === 'uncordoned' && after.bad) await ports.kube.cordon(action.clusterId, action.node);
+          throw new NotApplicableError(`${action.node}: a newer signal arrived while closing (${after.detail}); the episode stays open`);
+        }
+      }
       return `${action.node}: episode closed${uncordoned ? `; ${uncordoned === 'uncordoned' ? 'uncordoned' : 'node gone'}` : ''}`;
     }
     case 'blockPool':

@@ -8,6 +8,8 @@ import { handleSignals } from '../../../shared/autopilot/handleSignals.js';
 import { reconcile } from '../../../shared/autopilot/reconcile.js';
 import type { ClusterSpec } from '../../../shared/fleet/types.js';
 import type { NodeNotReadySignal, Signal } from '../../../shared/signals/types.js';
+import { execute } from '../../../shared/executor/execute.js';
+import { planNodeReconcile } from '../../../shared/planner/planNodeReconcile.js';
 import { fakePorts } from '../../support/fakes.js';
 
 const SUB = '00000000-0000-0000-0000-0000000000aa';
@@ -97,5 +99,41 @@ describe('a drained job moved on by a fast consumer', () => {
     await reconcile(s.ports);
     expect(s.ray.calls).not.toContain('stop j1-2');
     expect(await s.ports.state.job('j1')).toMatchObject({ state: 'running', attempt: 2 });
+  });
+});
+
+describe('closing an episode', () => {
+  it('the node went bad again after reconcile planned the close: it stays cordoned and its episode stays open', async () => {
+    const s = await setup();
+    await one(s, notReady(s, node(0), 'active', 'nr-1'));
+    s.advance(5_000);
+    await one(s, notReady(s, node(0), 'resolved', 'nr-1r'));
+    s.advance(600_000);
+    const plan = planNodeReconcile(await s.ports.state.snapshot(s.now()), s.now());
+    const close = plan.actions.filter((a) => a.kind === 'closeNodeEpisode');
+    expect(close).toHaveLength(1);
+    // Another invocation records a new NotReady of the same node before the close runs.
+    s.advance(1_000);
+    await one(s, notReady(s, node(0), 'active', 'nr-2'));
+    await execute({ trigger: ['reconcile'], actions: close, reasons: [] }, s.ports);
+    expect(s.kube.nodes.get(`${s.east.id}|${node(0)}`)!.unschedulable).toBe(true);
+    expect(await s.ports.state.node(s.east.id, node(0))).toMatchObject({ bad: true });
+    expect((await s.ports.state.node(s.east.id, node(0)))!.closedAt).toBeUndefined();
+  });
+
+  it('the node fails again while it is being uncordoned: it is cordoned again and its episode stays open', async () => {
+    const s = await setup();
+    await one(s, notReady(s, node(0), 'active', 'nr-1'));
+    s.advance(5_000);
+    await one(s, notReady(s, node(0), 'resolved', 'nr-1r'));
+    s.advance(600_000);
+    const uncordon = s.kube.uncordon.bind(s.kube);
+    s.kube.uncordon = async (clusterId: string, n: string) => {
+      await one(s, notReady(s, node(0), 'active', 'nr-2'));
+      return uncordon(clusterId, n);
+    };
+    await reconcile(s.ports);
+    expect(s.kube.nodes.get(`${s.east.id}|${node(0)}`)!.unschedulable).toBe(true);
+    expect((await s.ports.state.node(s.east.id, node(0)))!.closedAt).toBeUndefined();
   });
 });
