@@ -8,7 +8,7 @@ import type { AgentPool } from '@azure/arm-containerservice';
 import { classifyArmError } from '../../shared/adapters/arm/armErrors.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../../shared/adapters/arm/armClientOptions.js';
 import { parseClusterId, refuse, toPoolState } from '../../shared/adapters/arm/armNodePools.js';
-import type { NodePools, PoolChange, PoolRef, PoolResult, PoolState } from '../../shared/ports/nodePools.js';
+import type { NodePools, PoolChange, PoolRef, PoolResult, PoolState, ResizeOptions } from '../../shared/ports/nodePools.js';
 import type { QuotaReader, QuotaUsage } from '../../shared/ports/quota.js';
 import type { ArmAgentPoolResource, ArmReply, ArmTwin } from '../twin/arm/armTwin.js';
 import type { VirtualTime } from './virtualTime.js';
@@ -36,7 +36,7 @@ export class SimNodePools implements NodePools {
     return { ok: true, pool: this.remember(ref, reply.body) };
   }
 
-  async resize(current: PoolState, change: PoolChange): Promise<PoolResult> {
+  async resize(current: PoolState, change: PoolChange, options: ResizeOptions = {}): Promise<PoolResult> {
     const ref = current.ref;
     const parsed = parseClusterId(ref.clusterId);
     if (!parsed) return { ok: false, failure: { class: 'invalid', code: 'InvalidClusterId', message: `not a managed cluster id: ${ref.clusterId}` } };
@@ -60,8 +60,11 @@ export class SimNodePools implements NodePools {
     const put = await this.send(() => this.arm.putPool(ref.clusterId, ref.pool, { properties }, { ifMatch: current.eTag! }));
     if ('failure' in put) return put;
     if (put.operation) {
-      // Follow the operation as core-lro does: wait the interval, poll, until it is no longer InProgress.
+      // Follow the operation as core-lro does: wait the interval, poll, until it is no longer InProgress — or, like
+      // the adapter, stop following after `followMs` and report the pool as it is (the operation goes on).
+      const stopAt = options.followMs !== undefined ? this.time.ms() + options.followMs : Infinity;
       for (;;) {
+        if (this.time.ms() + this.options.pollIntervalMs > stopAt) break;
         await this.time.sleep(this.options.pollIntervalMs);
         const op = put.operation;
         const status = await this.send(() => this.arm.getOperation(op.subscriptionId, op.region, op.id));

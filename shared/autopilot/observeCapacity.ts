@@ -6,6 +6,9 @@
 import type { Reservation } from '../capacity/ledger.js';
 import { gpusPerNode } from '../capacity/placementLimits.js';
 import { subscriptionOf } from '../capacity/planCapacity.js';
+import { blockFromFailure } from '../capacity/capacityErrors.js';
+import type { ClusterSpec } from '../fleet/types.js';
+import type { PoolState } from '../ports/nodePools.js';
 import type { Ports } from '../executor/ports.js';
 import { refreshQuota } from '../executor/resizePool.js';
 import { errorMessage } from '../observability/logger.js';
@@ -40,6 +43,7 @@ export async function observeCapacity(ports: Ports): Promise<{ pools: number; qu
       return { ...cur, observed: read.pool, observedAt: now.toISOString(), readFailedAt: undefined, ...(idleSince ? { idleSince } : { idleSince: undefined }) };
     });
     const record = records.find((r) => r.clusterId === cluster.id && r.pool === spec.name);
+    await blockAsyncFailure(ports, cluster, spec.name, record?.observed, read.pool, record?.lastPutAt);
     await settleInFlight(ports, reservations, record?.lastPutAt, cluster.id, spec.name, read.pool.count, read.pool.provisioningState);
   })));
 
@@ -61,6 +65,26 @@ export async function observeCapacity(ports: Ports): Promise<{ pools: number; qu
     }
   }));
   return { pools, quotas, problems };
+}
+
+/**
+ * A resize that ARM accepted and that failed later, while nobody followed it (node provisioning outlives an
+ * invocation): seen once, when the pool comes to rest as Failed after our PUT, and blocked like a failure seen
+ * at once (ZonalAllocationFailed, quota…), so the next plans grow elsewhere.
+ */
+async function blockAsyncFailure(ports: Ports, cluster: ClusterSpec, pool: string, before: PoolState | undefined, now: PoolState, lastPutAt: string | undefined): Promise<void> {
+  if (!now.provisioningError || now.provisioningState.toLowerCase() !== 'failed' || !lastPutAt) return;
+  if (before && before.provisioningState.toLowerCase() === 'failed') return; // already seen at rest as Failed
+  const at = ports.clock.now();
+  const size = ports.fleet.catalogue.get(now.vmSize.toLowerCase());
+  const block = blockFromFailure(now.provisioningError, {
+    region: cluster.region, family: size?.family ?? now.vmSize, subscriptionId: subscriptionOf(cluster.id) ?? '', clusterId: cluster.id, pool, spot: now.spot,
+  }, at);
+  // The same failure may already be blocked (the resize saw it itself, within the time it followed the operation).
+  const known = block && (await ports.state.capacity.blocks(at)).some((b) => b.code === block.code && b.scope === block.scope
+    && (b.scope === 'pool' ? b.clusterId === cluster.id && b.pool === pool : b.region === cluster.region));
+  if (block && !known) await ports.state.capacity.recordBlock(block, at);
+  ports.log.warn(`${cluster.name}/${pool}: the resize failed after ARM accepted it: ${now.provisioningError.code}`, { message: now.provisioningError.message.slice(0, 300), blocked: !!block });
 }
 
 /**

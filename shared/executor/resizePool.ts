@@ -64,12 +64,17 @@ export async function resizePoolOutcome(decision: ResizeDecision, ports: Ports):
     }
   }
   await capacity.mutatePool(decision.clusterId, decision.pool, (cur) => ({ ...cur, lastPutAt: ports.clock.now().toISOString() }));
-  const result = await ports.nodePools.resize(read.pool, decision.change);
+  const result = await ports.nodePools.resize(read.pool, decision.change, { followMs: RESIZE_FOLLOW_MS });
   const done = ports.clock.now();
   let outcome: string;
   let status: ResizeOutcome['status'] = 'applied';
   let failureClass: string | undefined;
-  if (result.ok) {
+  if (result.ok && !TERMINAL.has(result.pool.provisioningState.toLowerCase())) {
+    // ARM took it and is still provisioning: the reservation holds the quota until reconcile sees the pool at
+    // rest (settled at the target, released below it; a failure there is blocked like one seen here).
+    await capacity.observePool(result.pool, done);
+    outcome = `${decision.pool} on ${clusterName(decision.clusterId)}: ${describe(decision)} accepted, ${result.pool.provisioningState} (reconcile follows it)`;
+  } else if (result.ok) {
     await capacity.observePool(result.pool, done);
     if (decision.reservation) await capacity.settleReservation(decision.reservation.key, done);
     outcome = `${decision.pool} on ${clusterName(decision.clusterId)}: ${describe(decision)} (${result.pool.provisioningState})`;
@@ -100,8 +105,15 @@ export async function refreshQuota(ports: Ports, subscriptionId: string, region:
   return `read ${usages.length} quota usages of ${region}`;
 }
 
+/**
+ * How long one resize follows its ARM operation. Node provisioning takes minutes in Azure: past this the
+ * invocation returns (a reconcile pass or an alert must not wait minutes) and reconcile observes the end.
+ */
+export const RESIZE_FOLLOW_MS = 20_000;
+export const TERMINAL: ReadonlySet<string> = new Set(['succeeded', 'failed', 'canceled']);
+
 function stillApplies(decision: ResizeDecision, pool: PoolState): boolean {
-  if (!['succeeded', 'failed', 'canceled'].includes(pool.provisioningState.toLowerCase())) return false;
+  if (!TERMINAL.has(pool.provisioningState.toLowerCase())) return false;
   if (decision.mode === 'count') return !pool.autoscale && pool.count === decision.from;
   return pool.autoscale && pool.minCount === decision.fromRange.minCount && pool.maxCount === decision.fromRange.maxCount;
 }

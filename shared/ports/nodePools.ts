@@ -19,6 +19,8 @@ export interface PoolState {
   readonly provisioningState: string;
   /** `properties.eTag`, for If-Match. */
   readonly eTag?: string;
+  /** `status.provisioningError` of a pool whose last operation failed, classified: what to learn from it. */
+  readonly provisioningError?: ArmFailure;
 }
 
 /** The change to make: a count for a manual pool, a range for an autoscaled one. Never both. */
@@ -53,6 +55,15 @@ export interface ArmFailure {
   readonly quota?: { readonly scope: 'family' | 'regional'; readonly family?: string; readonly limit?: number; readonly usage?: number; readonly required?: number };
 }
 
+export interface ResizeOptions {
+  /**
+   * Follow the long-running operation at most this long. If it has not ended by then, the result is the pool as
+   * ARM reports it now (provisioningState Scaling/Updating): the operation goes on in Azure, and the reconcile
+   * pass sees how it ended. Default: follow it to the end.
+   */
+  readonly followMs?: number;
+}
+
 export type PoolResult = { readonly ok: true; readonly pool: PoolState } | { readonly ok: false; readonly failure: ArmFailure };
 
 export interface NodePools {
@@ -62,5 +73,5 @@ export interface NodePools {
    * body). PUTs the whole pool with If-Match on its eTag and follows the long-running operation to its
    * end; the result is the pool as ARM reports it after, or the classified failure (sync or async).
    */
-  resize(current: PoolState, change: PoolChange): Promise<PoolResult>;
+  resize(current: PoolState, change: PoolChange, options?: ResizeOptions): Promise<PoolResult>;
 }

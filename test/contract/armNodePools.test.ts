@@ -246,6 +246,26 @@ describe('ArmNodePools against the ARM face', () => {
     expect(retry.ok && retry.pool).toMatchObject({ count: 4, provisioningState: 'Succeeded' });
   });
 
+  it('stops following a long operation after followMs: the pool as ARM reports it now, and the operation goes on', async () => {
+    await setUp({ provisioningMs: 3000 });
+    const t0 = Date.now();
+    const r = await adapter({ updateIntervalInMs: 50 }).resize(await read('gpumanual'), { kind: 'count', count: 4 }, { followMs: 300 });
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(r.ok && r.pool).toMatchObject({ count: 4, provisioningState: expect.not.stringMatching(/^(Succeeded|Failed|Canceled)$/) });
+    expect(twin.pool(CLUSTER, 'gpumanual')).toMatchObject({ acceptedPuts: 1 });
+    await new Promise((res) => setTimeout(res, 3200));
+    expect(await read('gpumanual')).toMatchObject({ count: 4, provisioningState: 'Succeeded' });
+  });
+
+  it('a pool whose operation failed while nobody followed it reports the classified provisioning error', async () => {
+    await setUp({ provisioningMs: 500 });
+    twin.injectFault({ clusterId: CLUSTER, pool: 'gpumanual', kind: 'zonalAllocationFailed', times: 1 });
+    const r = await adapter({ updateIntervalInMs: 50 }).resize(await read('gpumanual'), { kind: 'count', count: 4 }, { followMs: 100 });
+    expect(r.ok).toBe(true);
+    await new Promise((res) => setTimeout(res, 700));
+    expect(await read('gpumanual')).toMatchObject({ provisioningState: 'Failed', provisioningError: { class: 'capacityUnavailable', code: 'ZonalAllocationFailed' } });
+  });
+
   it('applies a sticky region × family fault to every pool of that family until cleared', async () => {
     const fault = twin.injectFault({ region: 'eastus2', family: H100_FAMILY, kind: 'zonalAllocationFailed' });
     expect(failure(await pools.resize(await read('gpumanual'), { kind: 'count', count: 3 })).code).toBe('ZonalAllocationFailed');

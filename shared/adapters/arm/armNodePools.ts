@@ -14,7 +14,7 @@
  *   rejects a count outside [minCount, maxCount]).
  */
 import { ContainerServiceClient, type AgentPool } from '@azure/arm-containerservice';
-import type { ArmFailure, NodePools, PoolChange, PoolRef, PoolResult, PoolState } from '../../ports/nodePools.js';
+import type { ArmFailure, NodePools, PoolChange, PoolRef, PoolResult, PoolState, ResizeOptions } from '../../ports/nodePools.js';
 import { addRequestTimeout, sdkClientOptions, type ArmAdapterOptions } from './armClientOptions.js';
 import { classifyArmError } from './armErrors.js';
 
@@ -55,7 +55,7 @@ export class ArmNodePools implements NodePools {
     }
   }
 
-  async resize(current: PoolState, change: PoolChange): Promise<PoolResult> {
+  async resize(current: PoolState, change: PoolChange, options: ResizeOptions = {}): Promise<PoolResult> {
     const ref = current.ref;
     const parsed = parseClusterId(ref.clusterId);
     if (!parsed) return invalid('InvalidClusterId', `not a managed cluster id: ${ref.clusterId}`);
@@ -82,16 +82,35 @@ export class ArmNodePools implements NodePools {
       body.count = Math.min(change.maxCount, Math.max(change.minCount, base.count ?? current.count));
     }
 
+    // Stop following the operation after `followMs`: node provisioning takes minutes, and the caller (a
+    // reconcile pass, an alert) must not wait for it. Aborting stops only our polling, not the operation.
+    const follow = new AbortController();
+    let submitted = false;
+    const timer = options.followMs !== undefined ? setTimeout(() => follow.abort(), options.followMs) : undefined;
     try {
-      const updated = await client.agentPools.createOrUpdate(parsed.resourceGroup, parsed.cluster, ref.pool, body, {
-        ifMatch: eTag,
+      const poller = client.agentPools.createOrUpdate(parsed.resourceGroup, parsed.cluster, ref.pool, body, {
+        ifMatch: eTag, abortSignal: follow.signal,
         ...(this.options.updateIntervalInMs !== undefined ? { updateIntervalInMs: this.options.updateIntervalInMs } : {}),
       });
+      void poller.submitted().then(() => { submitted = true; }, () => {});
+      const updated = await poller;
       this.remember(ref, updated);
       return { ok: true, pool: toPoolState(ref, updated) };
     } catch (e) {
+      if (follow.signal.aborted && submitted) {
+        // ARM took the PUT; the operation runs on. Report the pool as it is now.
+        try {
+          const now = await client.agentPools.get(parsed.resourceGroup, parsed.cluster, ref.pool);
+          this.remember(ref, now);
+          return { ok: true, pool: toPoolState(ref, now) };
+        } catch (readError) {
+          return { ok: false, failure: classifyArmError(readError) };
+        }
+      }
       const failure = classifyArmError(e);
       return { ok: false, failure: await this.explainAsyncFailure(failure, client, parsed, ref) };
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -161,5 +180,8 @@ export function toPoolState(ref: PoolRef, pool: AgentPool): PoolState {
     spot: pool.scaleSetPriority === 'Spot',
     provisioningState: pool.provisioningState ?? 'Unknown',
     ...(pool.eTag ? { eTag: pool.eTag } : {}),
+    ...(pool.status?.provisioningError?.code
+      ? { provisioningError: classifyArmError({ status: 'Failed', error: { code: pool.status.provisioningError.code, message: pool.status.provisioningError.message ?? '' } }) }
+      : {}),
   };
 }

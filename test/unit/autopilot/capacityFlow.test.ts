@@ -96,3 +96,26 @@ describe('capacity through reconcile', () => {
     expect(outcome!.actions[0]!.outcome).toMatch(/quota read failed/);
   });
 });
+
+describe('a resize that fails after ARM accepted it', () => {
+  it('is blocked once when reconcile sees the pool at rest as Failed, and the reservation is given back', async () => {
+    const f = setup(1);
+    await reconcile(f.ports);
+    expect(await admitJob({ jobId: 'j', entrypoint: 'x', gpus: 3 }, f.ports)).toMatchObject({ result: 'waiting' });
+    await reconcile(f.ports);
+    expect(f.nodePools.puts).toHaveLength(1);
+    // Azure: the operation went on and failed later, with nobody following it.
+    const key = `${f.clusters[0]!.id}|gpu`;
+    const pool = f.nodePools.pools.get(key)!;
+    f.nodePools.pools.set(key, { ...pool, count: 1, provisioningState: 'Failed', eTag: 'e9',
+      provisioningError: { class: 'capacityUnavailable', code: 'ZonalAllocationFailed', message: 'Allocation failed in zone 1.' } });
+    f.advance(31_000);
+    await reconcile(f.ports);
+    const blocks = await f.ports.state.capacity.blocks(new Date('2026-11-28T12:00:31.000Z'));
+    expect(blocks).toEqual([expect.objectContaining({ scope: 'regionFamily', region: 'eastus2', code: 'ZonalAllocationFailed' })]);
+    f.advance(1000);
+    await reconcile(f.ports);
+    expect(await f.ports.state.capacity.blocks(new Date('2026-11-28T12:00:32.000Z'))).toHaveLength(1); // not blocked again
+    expect((await f.ports.state.capacity.reservations()).filter((r) => !r.settledAt && !('releasedAt' in r && r.releasedAt))).toHaveLength(0);
+  });
+});
