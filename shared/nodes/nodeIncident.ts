@@ -61,6 +61,22 @@ export function applyNodeFault(current: NodeIncident | undefined, fault: NodeFau
   const open = isOpen(current) ? current : undefined;
   if (open && open.signals.includes(fault.signalId)) return { changed: false, why: `duplicate: ${fault.signalId} already applied` };
   if (open && Date.parse(open.lastAt) > Date.parse(fault.at)) {
+    // Older than the newest signal, so it does not say whether the node is bad now. But staleness is per
+    // condition (handleSignals drops an older event of the same alert or resource): an older bad report from
+    // another source (a DCGM XID delivered after a newer NotReady) still says what failed. Cause, replacement
+    // need and deadline only ever grow, so they take it whatever the order; bad, lastAt and goodSince do not.
+    if (fault.bad) {
+      const cause = SEVERITY[fault.cause] > SEVERITY[open.cause] ? fault.cause : open.cause;
+      const replace = open.replace || GONE.has(fault.cause);
+      const deadline = [open.deadline, fault.deadline].filter((d): d is string => !!d).sort()[0];
+      if (cause !== open.cause || replace !== open.replace || deadline !== open.deadline || (!open.pool && fault.pool)) {
+        const next: NodeIncident = {
+          ...open, cause, replace, ...(deadline ? { deadline } : {}), ...(open.pool || fault.pool ? { pool: open.pool ?? fault.pool } : {}),
+          signals: [...open.signals, fault.signalId].slice(-SIGNALS_KEPT),
+        };
+        return { changed: true, next, opened: false, why: `${fault.node}: ${fault.detail} (late, from ${fault.at}): same episode, now ${cause}${replace ? ', to be replaced' : ''}` };
+      }
+    }
     return { changed: false, why: `stale: ${fault.node} already seen ${open.bad ? 'bad' : 'fine'} at ${open.lastAt}` };
   }
   if (!open) {

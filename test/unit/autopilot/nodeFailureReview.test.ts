@@ -7,7 +7,7 @@ import { admitJob } from '../../../shared/autopilot/admitJob.js';
 import { handleSignals } from '../../../shared/autopilot/handleSignals.js';
 import { reconcile } from '../../../shared/autopilot/reconcile.js';
 import type { ClusterSpec } from '../../../shared/fleet/types.js';
-import type { NodeNotReadySignal, Signal } from '../../../shared/signals/types.js';
+import type { GpuFaultSignal, NodeNotReadySignal, Signal } from '../../../shared/signals/types.js';
 import { execute } from '../../../shared/executor/execute.js';
 import { planNodeReconcile } from '../../../shared/planner/planNodeReconcile.js';
 import { fakePorts } from '../../support/fakes.js';
@@ -135,5 +135,25 @@ describe('closing an episode', () => {
     await reconcile(s.ports);
     expect(s.kube.nodes.get(`${s.east.id}|${node(0)}`)!.unschedulable).toBe(true);
     expect((await s.ports.state.node(s.east.id, node(0)))!.closedAt).toBeUndefined();
+  });
+});
+
+describe('out-of-order delivery across sources', () => {
+  const xid = (s: Setup, n: string, at: Date): GpuFaultSignal =>
+    ({ kind: 'gpuFault', id: `xid-${n}-79`, source: 'commonAlert', observedAt: at.toISOString(), clusterId: s.east.id, node: n, xid: 79, stage: 'active' });
+
+  it('a hardware XID delivered after a newer NotReady of the same node still counts: replaced, and never uncordoned', async () => {
+    const s = await setup();
+    const early = new Date(s.now().getTime() - 5_000);
+    await one(s, notReady(s, node(0), 'active', 'nr-1'));
+    await one(s, xid(s, node(0), early));
+    expect(await s.ports.state.node(s.east.id, node(0))).toMatchObject({ cause: 'gpuFault', replace: true });
+    expect(s.nodePools.puts).toEqual([{ ref: { clusterId: s.east.id, pool: 'gpu' }, change: { kind: 'count', count: 5 } }]);
+    s.advance(5_000);
+    await one(s, notReady(s, node(0), 'resolved', 'nr-1r'));
+    s.advance(600_000);
+    await reconcile(s.ports);
+    expect(await s.ports.state.node(s.east.id, node(0))).toMatchObject({ closedAt: expect.any(String) });
+    expect(s.kube.nodes.get(`${s.east.id}|${node(0)}`)!.unschedulable).toBe(true);
   });
 });
