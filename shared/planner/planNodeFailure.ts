@@ -9,6 +9,7 @@ import { applyEvidence, healthyRegion } from '../fleet/regionHealth.js';
 import { planReplacements } from '../capacity/planReplacement.js';
 import { nodeFaultOf, poolOfNode, type NodeFault } from '../nodes/nodeFault.js';
 import { applyNodeFault, drainInterruptsRunningWork, isOpen, needsReplacement, nodeKey, type NodeIncident } from '../nodes/nodeIncident.js';
+import type { JobRecord } from '../fleet/types.js';
 import type { ResourceHealthSignal, Signal } from '../signals/types.js';
 import { afterHealthChange } from './afterHealthChange.js';
 import type { Action, Plan } from './plan.js';
@@ -111,16 +112,27 @@ export function stormEvidence(snapshot: FleetSnapshot, region: string, now: Date
  * that really failed on its own gets one more attempt, within its maxAttempts.
  */
 export function failedWithNode(snapshot: FleetSnapshot, incident: NodeIncident): Action[] {
-  const opened = Date.parse(incident.openedAt);
-  const window = snapshot.policy.nodes.stormWindowMs;
   return snapshot.jobs
-    .filter((j) => j.state === 'failed' && j.clusterId?.toLowerCase() === incident.clusterId.toLowerCase()
-      && j.runningSince !== undefined && Date.parse(j.runningSince) <= opened
-      && Math.abs(Date.parse(j.updatedAt) - opened) <= window
-      && j.history.at(-1)?.event === 'failed')
-    .map((j) => ({
+    .filter((j) => j.state === 'failed' && j.history.at(-1)?.event === 'failed' && explainedBy(incident, j, Date.parse(j.updatedAt), snapshot.policy.nodes.stormWindowMs))
+    .map((j) => afterFailureRequeue(j, incident));
+}
+
+/** The open node episode on the job's cluster that explains its attempt failing at `failedAt`, if any. */
+export function nodeFailureExplaining(snapshot: FleetSnapshot, job: JobRecord, failedAt: number): NodeIncident | undefined {
+  return (snapshot.nodes ?? []).find((n) => isOpen(n) && explainedBy(n, job, failedAt, snapshot.policy.nodes.stormWindowMs));
+}
+
+/** Same cluster, the attempt started before the node failed, and it failed around then. */
+function explainedBy(incident: NodeIncident, job: JobRecord, failedAt: number, windowMs: number): boolean {
+  const opened = Date.parse(incident.openedAt);
+  return job.clusterId?.toLowerCase() === incident.clusterId.toLowerCase() && job.runningSince !== undefined
+    && Date.parse(job.runningSince) <= opened && Math.abs(failedAt - opened) <= windowMs;
+}
+
+export function afterFailureRequeue(j: JobRecord, incident: NodeIncident): Extract<Action, { kind: 'requeueJob' }> {
+  return {
       kind: 'requeueJob' as const, key: `requeue:${j.jobId}:${j.attempt + 1}`, jobId: j.jobId, fromAttempt: j.attempt, toAttempt: j.attempt + 1,
       fromRegion: j.region ?? incident.region, excludeRegions: [...j.excludeRegions], drain: true, afterFailure: true,
       reason: `${j.jobId} attempt ${j.attempt} failed on Ray when node ${incident.node} failed (${incident.cause}); requeue as attempt ${j.attempt + 1} from its last complete checkpoint`,
-    }));
+  };
 }

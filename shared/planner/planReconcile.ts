@@ -9,6 +9,7 @@ import { TERMINAL_RAY_STATUSES } from '../ports/rayJobs.js';
 import type { Action, Plan } from './plan.js';
 import { planCapacityActions } from './planCapacityActions.js';
 import { planEvacuation } from './planEvacuation.js';
+import { afterFailureRequeue, nodeFailureExplaining } from './planNodeFailure.js';
 import type { FleetSnapshot } from './snapshot.js';
 
 /** Ray jobs per cluster id; clusters that did not answer are absent. */
@@ -49,6 +50,9 @@ export function planReconcile(snapshot: FleetSnapshot, listings: RayListings, no
           kind: 'recordJobEnd', key: `end:${cluster.id}:${info.submissionId}`, jobId: job.jobId, attempt: job.attempt, clusterId: cluster.id,
           submissionId: info.submissionId, outcome, reason: `Ray reports ${info.submissionId} ${info.status}${info.message ? `: ${info.message}` : ''}`,
         });
+        // A node of its cluster failed around then: the failure is the node's, the job moves on (same pass).
+        const node = outcome === 'failed' ? nodeFailureExplaining(snapshot, job, now.getTime()) : undefined;
+        if (node) actions.push(afterFailureRequeue(job, node));
         continue;
       }
       if (terminal || isCurrent) continue;

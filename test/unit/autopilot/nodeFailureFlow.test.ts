@@ -164,6 +164,18 @@ describe('an alert slower than Ray Train', () => {
     // j2 (failed on its own, on another node, after the node failure) is not touched.
   });
 
+  it('Ray reports the failure after the alert: the same reconcile pass records it and moves the job', async () => {
+    const s = await setup();
+    s.ray.placeWork(s.east.rayEndpoint, '10.244.7.0', 'zz-none'); // the drain finds nothing alive
+    s.ray.jobs.get(`${s.east.rayEndpoint}|j1-1`)!.status = 'FAILED';
+    await one(s, notReady(s, node(0), 'active', 'alert-first'));
+    s.queue.drain();
+    s.advance(5000);
+    await reconcile(s.ports);
+    expect(await s.ports.state.job('j1')).toMatchObject({ state: 'requeued', attempt: 2 });
+    expect(s.queue.drain().map((m) => m.messageId)).toEqual(['j1:2']);
+  });
+
   it('a job that started after the node failed is not blamed on it', async () => {
     const s = await setup();
     await one(s, notReady(s, node(0), 'active', 'nr-early'));
