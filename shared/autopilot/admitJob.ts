@@ -17,6 +17,9 @@ import { errorMessage } from '../observability/logger.js';
 import { place, type Rejection } from '../planner/placement.js';
 import { allocatedGpus, clusterGpus } from '../planner/snapshot.js';
 import { isPermanentRayError } from '../ports/rayJobs.js';
+import { executePlan } from '../executor/execute.js';
+import { applyGuards } from '../planner/guards.js';
+import { planCapacityActions } from '../planner/planCapacityActions.js';
 
 export type AdmitOutcome =
   | { readonly settle: 'complete'; readonly result: 'running' | 'waiting' | 'duplicate' | 'stale'; readonly detail: string; readonly rejected?: readonly Rejection[] }
@@ -177,5 +180,26 @@ async function wait(job: JobRecord, message: JobMessage, why: string, rejected: 
   await ports.state.mutateJob(job.jobId, (cur) => cur && cur.attempt === job.attempt && cur.waits < waits && !DONE_STATES.has(cur.state)
     ? withEvent({ ...cur, state: 'waiting', waits, reason: detail }, now, 'waiting', `retry in ${Math.round(delay / 1000)} s: ${detail}`)
     : undefined);
+  await growForWaiting(job.jobId, ports);
   return { settle: 'complete', result: 'waiting', detail, rejected };
+}
+
+/**
+ * A job that has to wait asks for capacity at once rather than at the next reconcile pass: node provisioning
+ * takes minutes, and every minute before the PUT is added to the job's recovery. The same planner and guards
+ * as reconcile, so both agree on the resize (same key) and one PUT per pool per minute still holds. Best
+ * effort: reconcile plans it anyway.
+ */
+async function growForWaiting(jobId: string, ports: Ports): Promise<void> {
+  try {
+    const now = ports.clock.now();
+    const snapshot = await ports.state.snapshot(now);
+    if (!snapshot.capacity) return;
+    const capacity = planCapacityActions(snapshot, now);
+    const ups = capacity.actions.filter((a) => a.kind === 'resizePool' && a.decision.direction === 'up');
+    if (ups.length === 0) return;
+    await executePlan(applyGuards({ trigger: [`waiting:${jobId}`], actions: ups, reasons: capacity.reasons }, snapshot, now), ports);
+  } catch (e) {
+    ports.log.warn('could not ask for capacity for a waiting job; reconcile will', { jobId, error: errorMessage(e) });
+  }
 }

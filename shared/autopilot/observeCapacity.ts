@@ -8,6 +8,7 @@ import { gpusPerNode } from '../capacity/placementLimits.js';
 import { subscriptionOf } from '../capacity/planCapacity.js';
 import { blockFromFailure } from '../capacity/capacityErrors.js';
 import type { ClusterSpec } from '../fleet/types.js';
+import { wakeWaiting } from '../executor/wakeWaiting.js';
 import type { PoolState } from '../ports/nodePools.js';
 import type { Ports } from '../executor/ports.js';
 import { refreshQuota } from '../executor/resizePool.js';
@@ -102,7 +103,9 @@ async function settleInFlight(
   // Released only once its PUT was sent and the pool has since come back to rest below the target.
   const putDone = lastPutAt !== undefined && now.getTime() - Date.parse(lastPutAt) > 30_000;
   for (const r of open) {
-    if (count >= r.targetCount!) await ports.state.capacity.settleReservation(r.key, now);
-    else if (putDone) await ports.state.capacity.releaseReservation(r.key, now);
+    if (count >= r.targetCount!) {
+      await ports.state.capacity.settleReservation(r.key, now);
+      await wakeWaiting(ports, r.jobs ?? []);
+    } else if (putDone) await ports.state.capacity.releaseReservation(r.key, now);
   }
 }

@@ -13,6 +13,7 @@ import { errorMessage } from '../observability/logger.js';
 import { allocatedGpus } from '../planner/snapshot.js';
 import type { PoolState } from '../ports/nodePools.js';
 import type { Ports } from './ports.js';
+import { wakeWaiting } from './wakeWaiting.js';
 
 /** Thrown when the resize could not be attempted: the action stays unfinished and the next pass retries it. */
 export class ResizeNotAttemptedError extends Error {
@@ -77,6 +78,7 @@ export async function resizePoolOutcome(decision: ResizeDecision, ports: Ports):
   } else if (result.ok) {
     await capacity.observePool(result.pool, done);
     if (decision.reservation) await capacity.settleReservation(decision.reservation.key, done);
+    if (decision.direction === 'up' && result.pool.provisioningState.toLowerCase() === 'succeeded') await wakeWaiting(ports, decision.jobs);
     outcome = `${decision.pool} on ${clusterName(decision.clusterId)}: ${describe(decision)} (${result.pool.provisioningState})`;
   } else {
     // A transient failure after the PUT went out may still be scaling: keep the reservation; reconcile

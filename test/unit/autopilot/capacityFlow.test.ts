@@ -39,12 +39,12 @@ describe('capacity through reconcile', () => {
   it('a failed read before the PUT is retried on the next pass, not marked done', async () => {
     const f = setup(1);
     await reconcile(f.ports);
-    await admitJob({ jobId: 'j', entrypoint: 'x', gpus: 2 }, f.ports);
     const get = f.nodePools.get.bind(f.nodePools);
     let fail = 1;
     f.nodePools.get = async (ref) => (f.nodePools.puts.length === 0 && ref.pool === 'gpu' && (await f.ports.state.capacity.reservations()).length > 0 && fail-- > 0
       ? { ok: false, failure: { class: 'transient', code: 'InternalServerError', message: 'boom', statusCode: 500 } } : get(ref));
-    await reconcile(f.ports);
+    // The waiting job asks for capacity at once; the read before the PUT fails.
+    await admitJob({ jobId: 'j', entrypoint: 'x', gpus: 2 }, f.ports);
     expect(f.nodePools.puts).toHaveLength(0);
     f.advance(1000);
     await reconcile(f.ports);
@@ -54,13 +54,13 @@ describe('capacity through reconcile', () => {
   it('a capacity error blocks the family even when the quota read afterwards fails, and gives the quota back', async () => {
     const f = setup(1);
     await reconcile(f.ports);
-    await admitJob({ jobId: 'j', entrypoint: 'x', gpus: 2 }, f.ports);
     f.nodePools.resize = async (current, change) => {
       f.nodePools.puts.push({ ref: current.ref, change });
       return { ok: false, failure: { class: 'capacityUnavailable', code: 'ZonalAllocationFailed', message: 'Allocation failed' } };
     };
     f.quota.usages = async () => { throw new Error('429 Throttled'); };
-    await reconcile(f.ports);
+    await admitJob({ jobId: 'j', entrypoint: 'x', gpus: 2 }, f.ports); // waits, and asks for capacity at once
+    expect(f.nodePools.puts).toHaveLength(1);
     const snap = await f.ports.state.snapshot(new Date('2026-11-28T12:00:00.000Z'));
     expect(snap.capacity!.blocks).toMatchObject([{ scope: 'regionFamily', region: 'eastus2', code: 'ZonalAllocationFailed' }]);
     expect(snap.capacity!.reservations.every((r) => Date.parse(r.expiresAt) <= Date.parse('2026-11-28T12:00:00.000Z'))).toBe(true);
@@ -117,5 +117,22 @@ describe('a resize that fails after ARM accepted it', () => {
     await reconcile(f.ports);
     expect(await f.ports.state.capacity.blocks(new Date('2026-11-28T12:00:32.000Z'))).toHaveLength(1); // not blocked again
     expect((await f.ports.state.capacity.reservations()).filter((r) => !r.settledAt && !('releasedAt' in r && r.releasedAt))).toHaveLength(0);
+  });
+});
+
+describe('a job that waits for capacity', () => {
+  it('asks for the nodes at once (not at the next reconcile pass) and is sent again as soon as they are there', async () => {
+    const f = setup(1);
+    await reconcile(f.ports); // observe the pool and quota
+    expect(await admitJob({ jobId: 'w', entrypoint: 'x', gpus: 3 }, f.ports)).toMatchObject({ result: 'waiting' });
+    // The PUT went out from the admission itself; the fake pool settles at once, so the job is woken right away.
+    expect(f.nodePools.puts.map((p) => p.change)).toEqual([{ kind: 'count', count: 3 }]);
+    const sent = f.queue.drain();
+    expect(sent.map((m) => m.messageId)).toEqual(['w:1:wait1', 'w:1:ready:1']);
+    expect(sent[1]!.notBefore).toBeUndefined();
+    expect(await admitJob(sent[1]!.message, f.ports)).toMatchObject({ result: 'running' });
+    // The backoff redelivery arrives later and changes nothing.
+    expect(await admitJob(sent[0]!.message, f.ports)).not.toMatchObject({ result: 'waiting' });
+    expect(f.nodePools.puts).toHaveLength(1);
   });
 });
