@@ -5,7 +5,7 @@ import type { Action } from '../planner/plan.js';
 import { errorMessage } from '../observability/logger.js';
 import { clusterGpus } from '../planner/snapshot.js';
 import type { Ports } from './ports.js';
-import { refreshQuota, resizePool, resizePoolOutcome } from './resizePool.js';
+import { refreshQuota, resizePool, resizePoolOutcome, ResizeNotAttemptedError } from './resizePool.js';
 import { NotApplicableError } from './errors.js';
 import { drainNode } from './drainNode.js';
 import { confirmReady, confirmStorm } from './confirmNodes.js';
@@ -96,17 +96,8 @@ export async function performAction(action: Action, ports: Ports, requestedBy = 
     }
     case 'drainNode':
       return drainNode(action, ports);
-    case 'replaceNode': {
-      const result = action.decision ? await resizePoolOutcome(action.decision, ports) : undefined;
-      // Another replacement (or resize) of the pool got there first, or the eTag moved: nothing was added for
-      // these nodes. Not marked replaced, so the next pass plans their replacement from the pool as it is now.
-      if (result && (result.status === 'stale' || RETRY_CLASSES.has(result.failureClass ?? ''))) throw new NotApplicableError(result.text);
-      const outcome = result ? result.text : action.reason;
-      for (const node of action.node.split(', ')) {
-        await ports.state.mutateNode(action.clusterId, node, (cur) => cur && !cur.closedAt && !cur.replacement ? { ...cur, replacement: { at: now.toISOString(), outcome } } : undefined);
-      }
-      return outcome;
-    }
+    case 'replaceNode':
+      return replaceNode(action, ports, now);
     case 'closeNodeEpisode': {
       const incident = await ports.state.node(action.clusterId, action.node);
       if (!incident || incident.openedAt !== action.openedAt || incident.closedAt) return `${action.node}'s episode already closed`;
@@ -239,3 +230,65 @@ async function spendBudget(ports: Ports, action: Extract<Action, { kind: 'stopRa
 
 /** ARM failures after which the same replacement may work on the next pass (not a lack of quota or capacity). */
 const RETRY_CLASSES: ReadonlySet<string> = new Set(['preconditionFailed', 'operationNotAllowed', 'throttled', 'transient']);
+
+/**
+ * A replacement: the nodes are marked `pending` (with the decision) before the PUT, and the mark is settled after.
+ * Marked after the PUT only, an invocation that died in between (a timeout while following the operation) or a PUT
+ * with no clear answer (transient) left the nodes unreplaced on record, and the next pass grew the pool again from
+ * its new count: two nodes for one failure. A pending mark is finished by reconcile with its own decision (see
+ * planNodeReconcile): the pool still at `from` means the PUT never took, moved means it did.
+ */
+async function replaceNode(action: Extract<Action, { kind: 'replaceNode' }>, ports: Ports, now: Date): Promise<string> {
+  const nodes = action.node.split(', ');
+  const settle = async (names: readonly string[], outcome: string) => {
+    for (const node of names) {
+      await ports.state.mutateNode(action.clusterId, node, (cur) => cur && !cur.closedAt && (!cur.replacement || cur.replacement.pending?.key === action.key)
+        ? { ...cur, replacement: { at: cur.replacement?.at ?? now.toISOString(), outcome } } : undefined);
+    }
+  };
+  if (!action.decision) {
+    await settle(nodes, action.reason);
+    return action.reason;
+  }
+  // Nodes already pending under this key: a retry or reconcile finishing it. Only those, then (others are planned anew).
+  const stored = await Promise.all(nodes.map((n) => ports.state.node(action.clusterId, n)));
+  const prior = nodes.filter((_, i) => stored[i]?.replacement?.pending?.key === action.key && !stored[i]!.closedAt);
+  const ours = [...prior];
+  if (!prior.length) {
+    const pending = { key: action.key, decision: action.decision };
+    for (const node of nodes) {
+      const { changed } = await ports.state.mutateNode(action.clusterId, node, (cur) => cur && !cur.closedAt && !cur.replacement
+        ? { ...cur, replacement: { at: now.toISOString(), outcome: `asked: ${action.decision!.reason}`, pending } } : undefined);
+      if (changed) ours.push(node);
+    }
+  }
+  if (!ours.length) return `${action.node}: replacement already asked for (or the episode is over)`;
+  const release = async () => {
+    if (prior.length) return; // finishing an earlier attempt: keep the mark until its outcome is known
+    for (const node of ours) {
+      await ports.state.mutateNode(action.clusterId, node, (cur) => cur && cur.replacement?.pending?.key === action.key ? { ...cur, replacement: undefined } : undefined);
+    }
+  };
+  let result;
+  try {
+    result = await resizePoolOutcome(action.decision, ports);
+  } catch (e) {
+    // Nothing was sent (the pool could not be read): plan again. Any other throw may have come after the PUT.
+    if (e instanceof ResizeNotAttemptedError) await release();
+    throw e;
+  }
+  if (result.status === 'stale' && prior.length) {
+    // The pool moved on since the earlier attempt asked: that PUT went through (or another resize grew it).
+    await settle(ours, `asked at ${stored.find((n) => n?.replacement)?.replacement?.at}; the pool has moved on since (${result.text})`);
+    return result.text;
+  }
+  // Another replacement (or resize) of the pool got there first, or the eTag moved: nothing was added for
+  // these nodes. Not marked replaced, so the next pass plans their replacement from the pool as it is now.
+  // A transient failure may have come after ARM took the PUT: the mark stays pending and reconcile finishes it.
+  if (result.status === 'stale' || RETRY_CLASSES.has(result.failureClass ?? '')) {
+    if (result.failureClass !== 'transient') await release();
+    throw new NotApplicableError(result.text);
+  }
+  await settle(ours, result.text);
+  return result.text;
+}

@@ -5,6 +5,7 @@
  * episode, drained once. Pure: (current, fault, now) → next.
  */
 import type { NodePolicy } from '../fleet/types.js';
+import type { ResizeDecision } from '../capacity/planCapacity.js';
 import type { NodeCause, NodeFault } from './nodeFault.js';
 
 export interface NodeIncident {
@@ -34,8 +35,12 @@ export interface NodeIncident {
   /** Set once the drain finished: cordoned, jobs moved, workers removed. */
   readonly drainedAt?: string;
   readonly drainOutcome?: string;
-  /** Set once a replacement node was asked for (or found impossible, with why). */
-  readonly replacement?: { readonly at: string; readonly outcome: string };
+  /**
+   * Set once a replacement node was asked for (or found impossible, with why). `pending` is written before the
+   * PUT and removed once its outcome is known: a replacement whose invocation died in between (or whose PUT got
+   * no clear answer) is finished from it — the same decision, never a new one from the grown pool.
+   */
+  readonly replacement?: { readonly at: string; readonly outcome: string; readonly pending?: { readonly key: string; readonly decision: ResizeDecision } };
   /** Set when the episode is over; a later bad signal opens a new one. */
   readonly closedAt?: string;
   readonly closedWhy?: string;

@@ -38,6 +38,23 @@ export function planNodeReconcile(snapshot: FleetSnapshot, now: Date): Plan {
     actions.push(...r.actions);
     reasons.push(...r.reasons);
   }
+  // Replacements asked for whose outcome was never recorded (the invocation died while following the PUT, or
+  // the PUT got no clear answer): finished under their own key with their own decision, never planned anew
+  // from the grown pool (that would be a second node for one failure).
+  const pending = new Map<string, NodeIncident[]>();
+  for (const i of live) {
+    const p = i.replacement?.pending;
+    if (p && now.getTime() - Date.parse(i.replacement!.at) >= PENDING_REPLACEMENT_AFTER_MS) pending.set(p.key, [...(pending.get(p.key) ?? []), i]);
+  }
+  for (const [key, incidents] of pending) {
+    const first = incidents[0]!;
+    const decision = first.replacement!.pending!.decision;
+    actions.push({
+      kind: 'replaceNode', key, clusterId: first.clusterId, node: incidents.map((i) => i.node).join(', '), openedAt: first.openedAt, decision,
+      reason: `finish the replacement asked for at ${first.replacement!.at}: ${decision.reason}`,
+    });
+    reasons.push(`replacement of ${incidents.map((i) => i.node).join(', ')} asked for at ${first.replacement!.at}, outcome unknown: finish it`);
+  }
   // Moves a drain began (the job is marked) but did not finish: stop (if still running) and requeue.
   for (const job of snapshot.jobs) {
     if (job.state !== 'running' || !job.drainingFrom || !job.clusterId || !job.submissionId || !job.region) continue;
@@ -56,3 +73,6 @@ export function planNodeReconcile(snapshot: FleetSnapshot, now: Date): Plan {
   }
   return { trigger: ['reconcile'], actions, reasons };
 }
+
+/** A pending replacement older than this (the action's lease and the time a resize follows ARM) is finished by reconcile. */
+export const PENDING_REPLACEMENT_AFTER_MS = 2 * 60_000;

@@ -157,3 +157,66 @@ describe('out-of-order delivery across sources', () => {
     expect(s.kube.nodes.get(`${s.east.id}|${node(0)}`)!.unschedulable).toBe(true);
   });
 });
+
+describe('replacement nodes', () => {
+  const xid = (s: Setup, n: string): GpuFaultSignal =>
+    ({ kind: 'gpuFault', id: `xid-${n}-79`, source: 'commonAlert', observedAt: s.now().toISOString(), clusterId: s.east.id, node: n, xid: 79, stage: 'active' });
+  const eastPool = (s: Setup) => s.nodePools.pools.get(`${s.east.id}|gpu`)!;
+
+  it('the pool changed between planning and the PUT (another resize won): the replacement is planned again, not recorded as done', async () => {
+    const s = await setup();
+    // Another resize of the pool (capacity for waiting jobs, say) lands just before the replacement's PUT.
+    const get = s.nodePools.get.bind(s.nodePools);
+    let raced = false;
+    s.nodePools.get = async (ref) => {
+      if (!raced && ref.clusterId === s.east.id) { raced = true; s.nodePools.pools.set(`${s.east.id}|gpu`, { ...eastPool(s), count: 5, eTag: 'e2' }); }
+      return get(ref);
+    };
+    await one(s, xid(s, node(3)));
+    expect(s.nodePools.puts).toEqual([]);
+    expect((await s.ports.state.node(s.east.id, node(3)))!.replacement).toBeUndefined();
+    s.advance(61_000);
+    await reconcile(s.ports);
+    expect(s.nodePools.puts).toEqual([{ ref: { clusterId: s.east.id, pool: 'gpu' }, change: { kind: 'count', count: 6 } }]);
+    expect((await s.ports.state.node(s.east.id, node(3)))!.replacement).toMatchObject({ outcome: expect.stringMatching(/5 → 6/) });
+  });
+
+  it('the invocation dies while following the PUT: later passes do not grow the pool a second time for the same failure', async () => {
+    const s = await setup();
+    const resize = s.nodePools.resize.bind(s.nodePools);
+    s.nodePools.resize = async (current, change) => {
+      await resize(current, change); // the PUT went out and ARM carries it through…
+      return new Promise(() => {}); // …but this invocation never comes back (a Functions timeout mid-LRO)
+    };
+    void handleSignals([xid(s, node(3))], s.ports);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(s.nodePools.puts).toHaveLength(1);
+    s.nodePools.resize = resize;
+    for (let i = 0; i < 4; i++) {
+      s.advance(61_000);
+      await reconcile(s.ports);
+    }
+    expect(s.nodePools.puts).toHaveLength(1);
+    expect(eastPool(s).count).toBe(5);
+    expect((await s.ports.state.node(s.east.id, node(3)))!.replacement).toMatchObject({ outcome: expect.any(String) });
+  });
+
+  it.each([[true, 5], [false, 5]])('a PUT with no clear answer (transient; ARM took it: %s): the pool ends one node larger, never two', async (took, count) => {
+    const s = await setup();
+    const resize = s.nodePools.resize.bind(s.nodePools);
+    s.nodePools.resize = async (current, change) => {
+      if (took) await resize(current, change); else s.nodePools.puts.push({ ref: current.ref, change });
+      return { ok: false, failure: { class: 'transient', code: 'GatewayTimeout', message: 'the gateway did not answer', statusCode: 504 } };
+    };
+    await one(s, xid(s, node(3)));
+    s.nodePools.resize = resize;
+    for (let i = 0; i < 4; i++) {
+      s.advance(61_000);
+      await reconcile(s.ports);
+    }
+    expect(eastPool(s).count).toBe(count);
+    expect(s.nodePools.puts).toHaveLength(took ? 1 : 2);
+    expect((await s.ports.state.node(s.east.id, node(3)))!.replacement).toMatchObject({ outcome: expect.any(String) });
+    expect((await s.ports.state.node(s.east.id, node(3)))!.replacement!.pending).toBeUndefined();
+  });
+});
