@@ -9,6 +9,8 @@ import { allocatedGpus, failedNodes, type FleetSnapshot } from './snapshot.js';
 import { gpusPerNode } from '../capacity/placementLimits.js';
 import type { ClusterSpec } from '../fleet/types.js';
 
+const PENDING: ReadonlySet<string> = new Set(['waiting', 'queued', 'requeued']);
+
 export function planCapacityActions(snapshot: FleetSnapshot, now: Date): { actions: Action[]; reasons: string[] } {
   const capacity = snapshot.capacity;
   if (!capacity) return { actions: [], reasons: [] };
@@ -23,7 +25,11 @@ export function planCapacityActions(snapshot: FleetSnapshot, now: Date): { actio
       ...(record?.idleSince ? { idleSince: record.idleSince } : {}),
     };
   }));
-  const waiting: WaitingJob[] = snapshot.jobs.filter((j) => j.state === 'waiting').map((j) => ({
+  // Jobs on their way to placement (queued, requeued by a move) count as well as those already waiting: right
+  // after an evacuation every moved job is in the queue, and planning for one of them at a time would grow pools
+  // piecemeal, each then busy for minutes. planCapacity fits them into free GPUs first, so this never grows a
+  // pool for a job that fits as things are.
+  const waiting: WaitingJob[] = snapshot.jobs.filter((j) => PENDING.has(j.state)).map((j) => ({
     jobId: j.jobId, gpus: j.spec.gpus, ...(j.spec.priority !== undefined ? { priority: j.spec.priority } : {}),
     ...(j.spec.gpuType ? { gpuType: j.spec.gpuType } : {}), ...(j.spec.regions ? { allowedRegions: j.spec.regions } : {}),
     ...(j.excludeRegions.length ? { excludeRegions: j.excludeRegions } : {}), waitingSince: j.updatedAt,
