@@ -85,7 +85,20 @@ export function applyNodeFault(current: NodeIncident | undefined, fault: NodeFau
     return { changed: false, why: `stale: ${fault.node} already seen ${open.bad ? 'bad' : 'fine'} at ${open.lastAt}` };
   }
   if (!open) {
-    if (!fault.bad) return { changed: false, why: `${fault.node} is fine and has no open episode: nothing to do` };
+    if (!fault.bad) {
+      // Remembered even with no episode open (as a closed record): a failure report of the node older than this,
+      // handled at the same moment by another invocation (a flapping node's Fired beside its Resolved), is then
+      // stale below, instead of opening an episode that no later signal would ever close.
+      if (current && Date.parse(current.lastAt) >= Date.parse(fault.at)) return { changed: false, why: `${fault.node} is fine and has no open episode: nothing to do` };
+      const next: NodeIncident = current
+        ? { ...current, lastAt: fault.at, signals: [...current.signals, fault.signalId].slice(-SIGNALS_KEPT) }
+        : {
+            clusterId: fault.clusterId, region: fault.region, node: fault.node, ...(fault.pool ? { pool: fault.pool } : {}), cause: fault.cause,
+            openedAt: fault.at, lastAt: fault.at, bad: false, goodSince: fault.at, flaps: 0, replace: false, detail: fault.detail,
+            signals: [fault.signalId], closedAt: fault.at, closedWhy: 'fine, with no failure episode open',
+          };
+      return { changed: true, next, opened: false, why: `${fault.node} is fine and has no open episode: nothing to do (remembered: an older failure report of it is stale)` };
+    }
     // A closed episode newer than this signal means this is an old delivery of the last episode.
     if (current?.closedAt && Date.parse(current.lastAt) >= Date.parse(fault.at)) return { changed: false, why: `stale: ${fault.node}'s episode from ${current.openedAt} already closed` };
     const next: NodeIncident = {

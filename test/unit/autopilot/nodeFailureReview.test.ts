@@ -10,6 +10,8 @@ import type { ClusterSpec } from '../../../shared/fleet/types.js';
 import type { GpuFaultSignal, NodeNotReadySignal, Signal } from '../../../shared/signals/types.js';
 import { execute } from '../../../shared/executor/execute.js';
 import { planNodeReconcile } from '../../../shared/planner/planNodeReconcile.js';
+import { applyNodeFault } from '../../../shared/nodes/nodeIncident.js';
+import type { NodeFault } from '../../../shared/nodes/nodeFault.js';
 import { fakePorts } from '../../support/fakes.js';
 
 const SUB = '00000000-0000-0000-0000-0000000000aa';
@@ -218,5 +220,34 @@ describe('replacement nodes', () => {
     expect(s.nodePools.puts).toHaveLength(took ? 1 : 2);
     expect((await s.ports.state.node(s.east.id, node(3)))!.replacement).toMatchObject({ outcome: expect.any(String) });
     expect((await s.ports.state.node(s.east.id, node(3)))!.replacement!.pending).toBeUndefined();
+  });
+});
+
+describe('Fired and Resolved of one node handled at once by two invocations', () => {
+  it('the Resolved planned before the Fired was recorded still counts: the episode is not left failing for good', async () => {
+    const s = await setup();
+    const fired = notReady(s, node(0), 'active', 'nr-1', s.now());
+    const resolved = notReady(s, node(0), 'resolved', 'nr-1r', new Date(s.now().getTime() + 1_000));
+    s.advance(2_000);
+    await Promise.all([one(s, fired), one(s, resolved)]);
+    const incident = await s.ports.state.node(s.east.id, node(0));
+    expect(incident?.bad ?? false).toBe(false);
+    // …so it closes after the recovery time and the node is schedulable again (no replacement for a node that is fine).
+    s.advance(600_000);
+    await reconcile(s.ports);
+    s.advance(60_000);
+    await reconcile(s.ports);
+    expect(s.kube.nodes.get(`${s.east.id}|${node(0)}`)!.unschedulable).toBe(false);
+    expect(s.nodePools.puts.filter((p) => p.ref.clusterId === s.east.id)).toEqual([]);
+  });
+
+  it('the other order: the Resolved is recorded first, so the older Fired is stale and opens nothing; a newer failure still does', () => {
+    const fault = (bad: boolean, at: string, signalId: string): NodeFault =>
+      ({ clusterId: 'c', region: 'eastus2', node: 'n', bad, cause: 'notReady', at, signalId, detail: signalId });
+    const fine = applyNodeFault(undefined, fault(false, '2026-11-28T12:00:01.000Z', 'r'));
+    expect(fine).toMatchObject({ changed: true, next: { bad: false, closedAt: expect.any(String) } });
+    const record = (fine as { next: Parameters<typeof applyNodeFault>[0] }).next;
+    expect(applyNodeFault(record, fault(true, '2026-11-28T12:00:00.000Z', 'f'))).toMatchObject({ changed: false, why: expect.stringMatching(/^stale/) });
+    expect(applyNodeFault(record, fault(true, '2026-11-28T12:00:02.000Z', 'f2'))).toMatchObject({ changed: true, opened: true, next: { bad: true, openedAt: '2026-11-28T12:00:02.000Z' } });
   });
 });
