@@ -7,7 +7,7 @@ import { planCapacity, type CapacityPool, type WaitingJob } from '../capacity/pl
 import type { Action } from './plan.js';
 import { allocatedGpus, failedNodes, type FleetSnapshot } from './snapshot.js';
 import { gpusPerNode } from '../capacity/placementLimits.js';
-import type { ClusterSpec } from '../fleet/types.js';
+import type { ClusterSpec, JobRecord } from '../fleet/types.js';
 
 const PENDING: ReadonlySet<string> = new Set(['waiting', 'queued', 'requeued']);
 
@@ -25,11 +25,14 @@ export function planCapacityActions(snapshot: FleetSnapshot, now: Date): { actio
       ...(record?.idleSince ? { idleSince: record.idleSince } : {}),
     };
   }));
-  // Jobs on their way to placement (queued, requeued by a move) count as well as those already waiting: right
-  // after an evacuation every moved job is in the queue, and planning for one of them at a time would grow pools
-  // piecemeal, each then busy for minutes. planCapacity fits them into free GPUs first, so this never grows a
+  // Jobs on their way to placement (queued, requeued by a move) count as well as those already waiting: planning
+  // for one of them at a time would grow pools piecemeal, each pool then busy for minutes. planCapacity fits them into free GPUs first, so this never grows a
   // pool for a job that fits as things are.
-  const waiting: WaitingJob[] = snapshot.jobs.filter((j) => PENDING.has(j.state)).map((j) => ({
+  // So do jobs still running where they are about to be moved from (an impaired region, a node being drained):
+  // the first of them admitted elsewhere must not grow pools for itself alone.
+  const impaired = new Set([...snapshot.health.values()].filter((h) => h.state === 'impaired').map((h) => h.region));
+  const leaving = (j: JobRecord) => j.state === 'running' && (!!j.drainingFrom || (j.region !== undefined && impaired.has(j.region)));
+  const waiting: WaitingJob[] = snapshot.jobs.filter((j) => PENDING.has(j.state) || leaving(j)).map((j) => ({
     jobId: j.jobId, gpus: j.spec.gpus, ...(j.spec.priority !== undefined ? { priority: j.spec.priority } : {}),
     ...(j.spec.gpuType ? { gpuType: j.spec.gpuType } : {}), ...(j.spec.regions ? { allowedRegions: j.spec.regions } : {}),
     ...(j.excludeRegions.length ? { excludeRegions: j.excludeRegions } : {}), waitingSince: j.updatedAt,
