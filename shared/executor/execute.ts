@@ -105,6 +105,9 @@ export async function executePlan(plan: Plan, ports: Ports): Promise<ActionResul
   const lead = plan.actions.filter((a) => a.kind === 'recordNodeFault');
   const rest = plan.actions.filter((a) => !FOLLOWS_ARM.has(a.kind) && a.kind !== 'recordNodeFault');
   const first = lead.length ? await execute({ ...plan, actions: lead }, ports) : [];
+  // The rest depends on the node records (a drain needs its episode, a replacement marks it): when one could not
+  // be written, nothing else runs now (as in execute), or a replacement would be asked for a node on no record.
+  if (first.some((r) => r.status === 'failed')) return first;
   const quiet = { ...plan, withheld: [] };
   const [main, ...others] = await Promise.all([
     rest.length || !lead.length ? execute({ ...(lead.length ? quiet : plan), actions: rest }, ports) : Promise.resolve([]),

@@ -252,6 +252,8 @@ async function replaceNode(action: Extract<Action, { kind: 'replaceNode' }>, por
   }
   // Nodes already pending under this key: a retry or reconcile finishing it. Only those, then (others are planned anew).
   const stored = await Promise.all(nodes.map((n) => ports.state.node(action.clusterId, n)));
+  // No record at all (not even a closed one): the fault is not recorded yet. Not done, so it runs once it is.
+  if (stored.every((n) => !n)) throw new NotApplicableError(`${action.node}: no failure episode on record yet`);
   const prior = nodes.filter((_, i) => stored[i]?.replacement?.pending?.key === action.key && !stored[i]!.closedAt);
   const ours = [...prior];
   if (!prior.length) {

@@ -251,3 +251,24 @@ describe('Fired and Resolved of one node handled at once by two invocations', ()
     expect(applyNodeFault(record, fault(true, '2026-11-28T12:00:02.000Z', 'f2'))).toMatchObject({ changed: true, opened: true, next: { bad: true, openedAt: '2026-11-28T12:00:02.000Z' } });
   });
 });
+
+describe('a node record that could not be written', () => {
+  it('the plan waits for it (no PUT, no drain without an episode), and the retry replaces the node once', async () => {
+    const s = await setup();
+    const mutateNode = s.ports.state.mutateNode.bind(s.ports.state);
+    let failures = 1;
+    s.ports.state.mutateNode = async (...args: Parameters<typeof mutateNode>) => {
+      if (failures-- > 0) throw new Error('Table Storage: 503 Server Busy');
+      return mutateNode(...args);
+    };
+    const signal: GpuFaultSignal = { kind: 'gpuFault', id: 'xid-3', source: 'commonAlert', observedAt: s.now().toISOString(), clusterId: s.east.id, node: node(3), xid: 79, stage: 'active' };
+    expect((await one(s, signal)).status).toBe('recordedNotProcessed');
+    expect(s.nodePools.puts).toEqual([]);
+    s.advance(10_000);
+    await reconcile(s.ports);
+    s.advance(61_000);
+    await reconcile(s.ports);
+    expect(s.nodePools.puts).toEqual([{ ref: { clusterId: s.east.id, pool: 'gpu' }, change: { kind: 'count', count: 5 } }]);
+    expect(await s.ports.state.node(s.east.id, node(3))).toMatchObject({ drainedAt: expect.any(String), replacement: { outcome: expect.stringMatching(/4 → 5/) } });
+  });
+});
