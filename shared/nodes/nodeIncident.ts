@@ -142,7 +142,10 @@ export const drainInterruptsRunningWork = (cause: NodeCause): boolean => cause =
 
 /** A NotReady node that stays NotReady this long will not come back soon. */
 export function needsReplacement(incident: NodeIncident, policy: NodePolicy, now: Date): boolean {
-  if (!isOpen(incident) || incident.replacement || !incident.bad) return false;
-  if (incident.replace) return true;
+  if (!isOpen(incident) || incident.replacement) return false;
+  // A GPU fault is never uncordoned automatically (see planNodeReconcile): its alert resolving does not give the
+  // node back, so it still needs its replacement. Other causes that turned fine again need none.
+  if (incident.replace && (incident.bad || incident.cause === 'gpuFault')) return true;
+  if (!incident.bad) return false;
   return incident.cause === 'notReady' && now.getTime() - Date.parse(incident.openedAt) >= policy.replaceNotReadyAfterMs;
 }

@@ -272,3 +272,22 @@ describe('a node record that could not be written', () => {
     expect(await s.ports.state.node(s.east.id, node(3))).toMatchObject({ drainedAt: expect.any(String), replacement: { outcome: expect.stringMatching(/4 → 5/) } });
   });
 });
+
+describe('a GPU fault whose alert resolves before its replacement could be asked for', () => {
+  it('is still replaced: the node stays cordoned (an operator clears a GPU fault), so the pool would be a node short for good', async () => {
+    const s = await setup();
+    // A PUT to the pool within the minute: the replacement waits for the next pass…
+    await s.ports.state.capacity.mutatePool(s.east.id, 'gpu', (cur) => ({ ...cur, lastPutAt: new Date(s.now().getTime() - 10_000).toISOString() }));
+    const xid = (stage: 'active' | 'resolved', id: string): GpuFaultSignal =>
+      ({ kind: 'gpuFault', id, source: 'commonAlert', observedAt: s.now().toISOString(), clusterId: s.east.id, node: node(3), xid: 79, stage });
+    await one(s, xid('active', 'xid-3'));
+    expect(s.nodePools.puts).toEqual([]);
+    // …and meanwhile the DCGM alert resolves.
+    s.advance(20_000);
+    await one(s, xid('resolved', 'xid-3r'));
+    s.advance(61_000);
+    await reconcile(s.ports);
+    expect(s.nodePools.puts).toEqual([{ ref: { clusterId: s.east.id, pool: 'gpu' }, change: { kind: 'count', count: 5 } }]);
+    expect(s.kube.nodes.get(`${s.east.id}|${node(3)}`)!.unschedulable).toBe(true);
+  });
+});
