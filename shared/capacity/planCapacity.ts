@@ -276,7 +276,9 @@ export function planCapacity(input: CapacityInput, now: Date): CapacityPlan {
       input: p, key, label, region: p.region, subscriptionId, size, spot, autoscale, count, effective, maxCount: p.spec.maxCount,
       healthWhy, growWhyNot, bucketNames: names, bucketKeys: subscriptionId ? names.map((n) => bucketKey(subscriptionId, p.region, n)) : [],
       rooms: subscriptionId ? names.map((n) => roomOf(subscriptionId, p.region, n)) : [],
-      growing: pendingTarget.has(key), usedGpus, added: 0, assignedGpus: 0, jobs: [], ...freeOf(key, settledNodes, effective, gpn, usedGpus),
+      growing: pendingTarget.has(key), usedGpus, added: 0, assignedGpus: 0, jobs: [],
+      // Jobs already placed on the coming nodes (allocated beyond the nodes that were there) use them up.
+      ...freeOf(key, settledNodes, effective, gpn, usedGpus, p.allocatedGpus === undefined ? Math.max(0, Math.min(clusterAllocated, effective * gpn) - settledNodes * gpn) : 0),
     };
   }
 
@@ -284,10 +286,10 @@ export function planCapacity(input: CapacityInput, now: Date): CapacityPlan {
    * Free GPUs others may count on: free GPUs on nodes that were there before any in-flight scale-up, plus
    * the coming nodes unless they are earmarked, less what earmarked jobs still hold (coming nodes first).
    */
-  function freeOf(key: string, settledNodes: number, effective: number, gpn: number, usedGpus: number) {
+  function freeOf(key: string, settledNodes: number, effective: number, gpn: number, usedGpus: number, onComing: number) {
     let actualFree = Math.max(0, settledNodes * gpn - usedGpus);
     const comingNodes = effective - settledNodes;
-    let comingFree = (comingNodes - Math.min(comingNodes, earmarkedNodes.get(key) ?? 0)) * gpn;
+    let comingFree = Math.max(0, (comingNodes - Math.min(comingNodes, earmarkedNodes.get(key) ?? 0)) * gpn - onComing);
     let held = heldFromFree.get(key) ?? 0;
     const fromComing = Math.min(held, comingFree);
     comingFree -= fromComing;
