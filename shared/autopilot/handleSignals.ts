@@ -43,7 +43,11 @@ async function isStale(signal: Signal, ports: Ports): Promise<boolean> {
   const key = conditionKey(signal);
   const state = conditionState(signal);
   if (!key || !state) return false;
-  return (await ports.state.observeCondition(key, state, signal.id, signal.observedAt)) === 'stale';
+  const verdict = await ports.state.observeCondition(key, state, signal.id, signal.observedAt);
+  // A hardware XID is not undone by its alert resolving (the node stays cordoned until a person clears it): a
+  // Fired delivered after its Resolved (an action group retry) is still acted on, as it would have been in order.
+  if (signal.kind === 'gpuFault' && signal.stage === 'active') return false;
+  return verdict === 'stale';
 }
 
 /** Plans against fresh state and executes. Never throws: a failure leaves the signal unfinished for reconcile. */

@@ -44,6 +44,8 @@ export interface NodeIncident {
   /** Set when the episode is over; a later bad signal opens a new one. */
   readonly closedAt?: string;
   readonly closedWhy?: string;
+  /** A closed record that only remembers a fine report (no failure was seen): see applyNodeFault. */
+  readonly fineOnly?: true;
 }
 
 export const nodeKey = (clusterId: string, node: string): string => `${clusterId.toLowerCase()}|${node}`;
@@ -95,12 +97,16 @@ export function applyNodeFault(current: NodeIncident | undefined, fault: NodeFau
         : {
             clusterId: fault.clusterId, region: fault.region, node: fault.node, ...(fault.pool ? { pool: fault.pool } : {}), cause: fault.cause,
             openedAt: fault.at, lastAt: fault.at, bad: false, goodSince: fault.at, flaps: 0, replace: false, detail: fault.detail,
-            signals: [fault.signalId], closedAt: fault.at, closedWhy: 'fine, with no failure episode open',
+            signals: [fault.signalId], closedAt: fault.at, closedWhy: 'fine, with no failure episode open', fineOnly: true,
           };
       return { changed: true, next, opened: false, why: `${fault.node} is fine and has no open episode: nothing to do (remembered: an older failure report of it is stale)` };
     }
     // A closed episode newer than this signal means this is an old delivery of the last episode.
-    if (current?.closedAt && Date.parse(current.lastAt) >= Date.parse(fault.at)) return { changed: false, why: `stale: ${fault.node}'s episode from ${current.openedAt} already closed` };
+    // …unless it is a GPU fault that record does not know of: a hardware XID is not undone by a later fine report
+    // (its own alert resolving, the node Ready), so it opens an episode (drained, kept cordoned, replaced)
+    // whatever the order of delivery, as it would have in order.
+    const unknownGpuFault = fault.cause === 'gpuFault' && (current?.fineOnly === true || current?.cause !== 'gpuFault');
+    if (current?.closedAt && Date.parse(current.lastAt) >= Date.parse(fault.at) && !unknownGpuFault) return { changed: false, why: `stale: ${fault.node}'s episode from ${current.openedAt} already closed` };
     const next: NodeIncident = {
       clusterId: fault.clusterId, region: fault.region, node: fault.node, ...(fault.pool ? { pool: fault.pool } : {}),
       cause: fault.cause, openedAt: fault.at, lastAt: fault.at, bad: true, flaps: 0,
@@ -139,6 +145,14 @@ export function closeReason(incident: NodeIncident, policy: NodePolicy, now: Dat
 
 /** A drain need not spend the disruption budget when the work on the node is already lost or about to be. */
 export const drainInterruptsRunningWork = (cause: NodeCause): boolean => cause === 'vmDegraded';
+
+/**
+ * The episode's node still has to be drained: it is failing, or it had a GPU fault (never trusted again because an
+ * alert stopped firing: a fault whose alert resolved before the drain could cordon the node is drained all the same).
+ */
+export function needsDrain(incident: NodeIncident): boolean {
+  return isOpen(incident) && !incident.drainedAt && (incident.bad || incident.cause === 'gpuFault');
+}
 
 /** A NotReady node that stays NotReady this long will not come back soon. */
 export function needsReplacement(incident: NodeIncident, policy: NodePolicy, now: Date): boolean {

@@ -8,7 +8,7 @@
 import { applyEvidence, healthyRegion } from '../fleet/regionHealth.js';
 import { planReplacements } from '../capacity/planReplacement.js';
 import { nodeFaultOf, poolOfNode, type NodeFault } from '../nodes/nodeFault.js';
-import { applyNodeFault, drainInterruptsRunningWork, isOpen, needsReplacement, nodeKey, type NodeIncident } from '../nodes/nodeIncident.js';
+import { applyNodeFault, drainInterruptsRunningWork, isOpen, needsDrain, needsReplacement, nodeKey, type NodeIncident } from '../nodes/nodeIncident.js';
 import type { JobRecord } from '../fleet/types.js';
 import type { ResourceHealthSignal, Signal } from '../signals/types.js';
 import { afterHealthChange } from './afterHealthChange.js';
@@ -28,7 +28,7 @@ export function planNodeFailure(snapshot: FleetSnapshot, signal: Signal, now: Da
   const next = outcome.next;
   const actions: Action[] = [{ kind: 'recordNodeFault', key: `nodefault:${signal.id}`, fault, reason: outcome.why }];
   const reasons = [outcome.why];
-  if (next.bad && !next.drainedAt) actions.push(drainAction(next));
+  if (needsDrain(next)) actions.push(drainAction(next));
   const nodes = [...(snapshot.nodes ?? []).filter((n) => n !== current), next];
   if (needsReplacement(next, snapshot.policy.nodes, now)) {
     const { actions: replace, reasons: why } = replacementActions({ ...snapshot, nodes }, [next], now);

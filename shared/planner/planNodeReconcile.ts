@@ -5,7 +5,7 @@
  * that are fine again (uncordoning a node cordoned only for being NotReady or degraded), and keep each
  * region's node-storm evidence in line with the open episodes. Pure.
  */
-import { closeReason, isOpen, needsReplacement, type NodeIncident } from '../nodes/nodeIncident.js';
+import { closeReason, isOpen, needsDrain, needsReplacement, type NodeIncident } from '../nodes/nodeIncident.js';
 import type { Action, Plan } from './plan.js';
 import { drainAction, failedWithNode, replacementActions, stormEvidence } from './planNodeFailure.js';
 import type { FleetSnapshot } from './snapshot.js';
@@ -29,7 +29,7 @@ export function planNodeReconcile(snapshot: FleetSnapshot, now: Date): Plan {
   }
   const live = open.filter((i) => !closing.has(i));
   for (const incident of live) {
-    if (incident.bad && !incident.drainedAt) actions.push(drainAction(incident));
+    if (needsDrain(incident)) actions.push(drainAction(incident));
     actions.push(...failedWithNode(snapshot, incident));
   }
   const replace = live.filter((i) => needsReplacement(i, snapshot.policy.nodes, now));

@@ -291,3 +291,36 @@ describe('a GPU fault whose alert resolves before its replacement could be asked
     expect(s.kube.nodes.get(`${s.east.id}|${node(3)}`)!.unschedulable).toBe(true);
   });
 });
+
+describe('a GPU fault reported out of order', () => {
+  const xid = (s: Setup, stage: 'active' | 'resolved', id: string, at: Date): GpuFaultSignal =>
+    ({ kind: 'gpuFault', id, source: 'commonAlert', observedAt: at.toISOString(), clusterId: s.east.id, node: node(3), xid: 79, stage });
+
+  it('its Resolved delivered before its Fired (the action group retried the Fired): the node is still drained, kept cordoned and replaced', async () => {
+    const s = await setup();
+    const t0 = s.now();
+    s.advance(30_000);
+    await one(s, xid(s, 'resolved', 'xid-3r', s.now()));
+    s.advance(30_000);
+    await one(s, xid(s, 'active', 'xid-3', t0));
+    expect(s.kube.nodes.get(`${s.east.id}|${node(3)}`)!.unschedulable).toBe(true);
+    expect(s.queue.drain().map((m) => m.messageId)).toEqual(['j2:2']);
+    expect(s.nodePools.puts).toEqual([{ ref: { clusterId: s.east.id, pool: 'gpu' }, change: { kind: 'count', count: 5 } }]);
+    s.advance(3_600_000);
+    await reconcile(s.ports);
+    expect(s.kube.nodes.get(`${s.east.id}|${node(3)}`)!.unschedulable).toBe(true);
+  });
+
+  it('its alert resolves before the drain could cordon the node (API server down): the drain still runs once it answers', async () => {
+    const s = await setup();
+    s.kube.unreachable.add(s.east.id);
+    await one(s, xid(s, 'active', 'xid-3', s.now()));
+    s.advance(20_000);
+    await one(s, xid(s, 'resolved', 'xid-3r', s.now()));
+    s.kube.unreachable.clear();
+    s.advance(20_000);
+    await reconcile(s.ports);
+    expect(s.kube.nodes.get(`${s.east.id}|${node(3)}`)!.unschedulable).toBe(true);
+    expect(await s.ports.state.node(s.east.id, node(3))).toMatchObject({ drainedAt: expect.any(String) });
+  });
+});
