@@ -12,6 +12,7 @@ import type { Action } from '../planner/plan.js';
 import { clusterGpus } from '../planner/snapshot.js';
 import type { KubePodInfo } from '../ports/kubernetes.js';
 import { errorMessage } from '../observability/logger.js';
+import { drainInterruptsRunningWork } from '../nodes/nodeIncident.js';
 import { NotApplicableError } from './errors.js';
 import type { Ports } from './ports.js';
 import { execute } from './execute.js';
@@ -26,6 +27,11 @@ export async function drainNode(action: DrainAction, ports: Ports): Promise<stri
   const incident = await ports.state.node(action.clusterId, action.node);
   if (!incident || incident.openedAt !== action.openedAt || incident.closedAt) throw new NotApplicableError(`${action.node}'s episode from ${action.openedAt} is over`);
   if (incident.drainedAt) return `${action.node} already drained at ${incident.drainedAt}`;
+  // Act on the episode as stored, not as planned: a signal planned beside this one (a Spot notice, an XID) may have
+  // joined the episode since, and this key is its one drain. Its cause only grows, so a charge only falls away.
+  const replace = incident.replace;
+  const deadline = incident.deadline;
+  const chargeBudget = action.chargeBudget && drainInterruptsRunningWork(incident.cause);
   const cluster = ports.fleet.clusters.find((c) => c.id.toLowerCase() === action.clusterId.toLowerCase());
   if (!cluster) return `cluster ${action.clusterId} is no longer in the fleet`;
 
@@ -39,7 +45,7 @@ export async function drainNode(action: DrainAction, ports: Ports): Promise<stri
   const jobs = snapshot.jobs.filter((j) => j.state === 'running' && j.clusterId?.toLowerCase() === cluster.id.toLowerCase() && j.submissionId && submissions.includes(j.submissionId))
     .sort((a, b) => (b.spec.priority ?? 0) - (a.spec.priority ?? 0) || a.jobId.localeCompare(b.jobId));
 
-  if (action.chargeBudget && jobs.length) {
+  if (chargeBudget && jobs.length) {
     // The node still serves its work: moving it is a disruption we choose, so it spends the budget.
     const budget = ports.fleet.policy.disruptionBudget;
     const gpusIn = (r?: string) => snapshot.clusters.filter((c) => !r || c.region === r).reduce((n, c) => n + clusterGpus(snapshot, c), 0);
@@ -60,7 +66,7 @@ export async function drainNode(action: DrainAction, ports: Ports): Promise<stri
   if (failed) throw new Error(`moving jobs off ${action.node}: ${failed.key} failed: ${failed.outcome}`);
   const waiting = results.filter((r) => r.status === 'notApplicable' || r.status === 'inProgress');
 
-  const removed = action.replace ? await evictAll(ports, cluster.id, pods, action, now) : await scaleIn(ports, cluster.id, pods);
+  const removed = replace ? await evictAll(ports, cluster.id, pods, deadline, now) : await scaleIn(ports, cluster.id, pods);
   const moved = results.filter((r) => r.kind === 'requeueJob' && (r.status === 'done' || r.status === 'skipped')).length;
   const outcome = `${cordoned === 'notFound' ? `${action.node} is gone` : `cordoned ${action.node}`}; ${jobs.length ? `moved ${moved} of ${jobs.length} job(s) (${jobs.map((j) => j.jobId).join(', ')})` : 'no Ray job had work on it'}; ${removed}`;
   if (waiting.length) {
@@ -88,10 +94,10 @@ function moveActions(job: { jobId: string; attempt: number; submissionId?: strin
 }
 
 /** Evict each worker pod; a PodDisruptionBudget's 429 waits (Retry-After) and retries until the deadline. */
-async function evictAll(ports: Ports, clusterId: string, pods: readonly KubePodInfo[], action: DrainAction, now: Date): Promise<string> {
+async function evictAll(ports: Ports, clusterId: string, pods: readonly KubePodInfo[], deadline: string | undefined, now: Date): Promise<string> {
   const limit = Math.min(
     now.getTime() + ports.fleet.policy.nodes.evictionWaitMs,
-    action.deadline ? Date.parse(action.deadline) : Infinity,
+    deadline ? Date.parse(deadline) : Infinity,
   );
   let evicted = 0;
   for (const pod of pods) {

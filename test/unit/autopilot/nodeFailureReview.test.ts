@@ -7,9 +7,10 @@ import { admitJob } from '../../../shared/autopilot/admitJob.js';
 import { handleSignals } from '../../../shared/autopilot/handleSignals.js';
 import { reconcile } from '../../../shared/autopilot/reconcile.js';
 import type { ClusterSpec } from '../../../shared/fleet/types.js';
-import type { GpuFaultSignal, NodeNotReadySignal, Signal } from '../../../shared/signals/types.js';
+import type { GpuFaultSignal, NodeNotReadySignal, ResourceHealthSignal, Signal } from '../../../shared/signals/types.js';
 import { execute } from '../../../shared/executor/execute.js';
 import { planNodeReconcile } from '../../../shared/planner/planNodeReconcile.js';
+import { planForSignal } from '../../../shared/planner/planForSignal.js';
 import { applyNodeFault } from '../../../shared/nodes/nodeIncident.js';
 import type { NodeFault } from '../../../shared/nodes/nodeFault.js';
 import { fakePorts } from '../../support/fakes.js';
@@ -322,5 +323,26 @@ describe('a GPU fault reported out of order', () => {
     await reconcile(s.ports);
     expect(s.kube.nodes.get(`${s.east.id}|${node(3)}`)!.unschedulable).toBe(true);
     expect(await s.ports.state.node(s.east.id, node(3))).toMatchObject({ drainedAt: expect.any(String) });
+  });
+});
+
+describe('two first signals of one node planned at once', () => {
+  it('the drain that runs follows the episode as recorded (a Spot notice merged in: evict for the replacement, not scale in)', async () => {
+    const s = await setup();
+    const spot: ResourceHealthSignal = {
+      kind: 'resourceHealth', id: 'spot-1', source: 'eventGrid', observedAt: new Date(s.now().getTime() + 1_000).toISOString(), status: 'unavailable', clusterId: s.east.id, pool: 'gpu', node: node(1),
+      resourceId: `/subscriptions/${SUB}/resourceGroups/mc_rg_aks-eastus2_eastus2/providers/Microsoft.Compute/virtualMachineScaleSets/aks-gpu-12345678-vmss/virtualMachines/1`,
+      resourceType: 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines', reason: 'VirtualMachinePreempted (Platform Initiated)',
+      deadline: new Date(s.now().getTime() + 31_000).toISOString(),
+    };
+    const before = await s.ports.state.snapshot(s.now());
+    const a = planForSignal(before, notReady(s, node(1), 'active', 'nr-1'), s.now());
+    const b = planForSignal(before, spot, s.now());
+    const byKind = (p: typeof a, k: string) => p.actions.filter((x) => x.kind === k);
+    // Both records land (NotReady first: it opens the episode; the notice joins it), then the NotReady plan's drain runs.
+    await execute({ trigger: ['x'], actions: [...byKind(a, 'recordNodeFault'), ...byKind(b, 'recordNodeFault'), ...byKind(a, 'drainNode')], reasons: [] }, s.ports);
+    expect(await s.ports.state.node(s.east.id, node(1))).toMatchObject({ cause: 'preempted', replace: true, drainedAt: expect.any(String) });
+    expect(s.kube.calls).toContain('evict ray/ray-gpu-worker-eastus2-1');
+    expect(s.kube.scaleIns).toEqual([]);
   });
 });
