@@ -17,7 +17,9 @@ describe('autopilot simulate', () => {
     const figures = JSON.parse(r.stdout);
     expect(Object.keys(figures).slice(0, 6)).toEqual(['jobsLost', 'jobsRunTwice', 'recoveryRatio', 'gpuHoursLost', 'armWrites', 'actions']);
     expect(figures).toMatchObject({ scenario: 'region-outage', seed: 1, jobsLost: 0, jobsRunTwice: 0, simulatedSeconds: 3600 });
-    expect(figures.recoveryRatio).toBeGreaterThanOrEqual(1);
+    // At the physical floor (DESIGN §8: ≤ 1.05); a hair under 1 when the job starts in the tick its nodes arrive.
+    expect(figures.recoveryRatio).toBeGreaterThanOrEqual(0.99);
+    expect(figures.recoveryRatio).toBeLessThanOrEqual(1.05);
     expect(figures.actions.requeueJob).toBeGreaterThan(0);
     expect(figures.armWrites).toBeGreaterThan(0);
   }, 60_000);
