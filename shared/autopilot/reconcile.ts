@@ -7,6 +7,8 @@ import { planNodeReconcile } from '../planner/planNodeReconcile.js';
 import type { RayJobInfo } from '../ports/rayJobs.js';
 import { processSignal } from './handleSignals.js';
 import { observeCapacity } from './observeCapacity.js';
+import { isOpen } from '../nodes/nodeIncident.js';
+import { errorMessage } from '../observability/logger.js';
 
 export interface ReconcileOutcome {
   readonly signalsRetried: number;
@@ -23,6 +25,7 @@ export async function reconcile(ports: Ports): Promise<ReconcileOutcome> {
 
   const observed = await observeCapacity(ports);
   if (observed.problems.length) ports.log.warn('could not observe some capacity', { problems: observed.problems });
+  await observeGoneNodes(ports);
   const now = ports.clock.now();
   const snapshot = await ports.state.snapshot(now);
   const listings = new Map<string, readonly RayJobInfo[]>();
@@ -40,4 +43,22 @@ export async function reconcile(ports: Ports): Promise<ReconcileOutcome> {
   // minutes and must not hold up moves and drains.
   const actions = await executePlan(plan, { ...ports, log });
   return { signalsRetried: unfinished.length, unreachableClusters: unreachable.sort(), actions };
+}
+
+/**
+ * Failed nodes whose node object is gone (their VM was deleted: a Spot eviction, a VM lost for good) are marked so:
+ * ARM's pool count already left them out, and capacity must not take them off a second time. Best effort: a cluster
+ * that does not answer is asked again on the next pass.
+ */
+async function observeGoneNodes(ports: Ports): Promise<void> {
+  const open = (await ports.state.nodes()).filter((n) => isOpen(n) && !n.goneAt);
+  await Promise.all(open.map(async (n) => {
+    try {
+      if ((await ports.kube.getNode(n.clusterId, n.node)) !== 'notFound') return;
+      const at = ports.clock.now().toISOString();
+      await ports.state.mutateNode(n.clusterId, n.node, (cur) => cur && isOpen(cur) && cur.openedAt === n.openedAt && !cur.goneAt ? { ...cur, goneAt: at } : undefined);
+    } catch (e) {
+      ports.log.warn(`could not tell whether ${n.node} still exists`, { error: errorMessage(e) });
+    }
+  }));
 }

@@ -32,6 +32,11 @@ export interface NodeIncident {
   readonly detail: string;
   /** Last few signal ids applied (for the audit trail). */
   readonly signals: readonly string[];
+  /**
+   * Set when reconcile found the node object gone (its VM was deleted: a Spot eviction, a VM lost for good): ARM's
+   * pool count no longer includes it, so it no longer takes a node off the pool's capacity (see clusterGpus).
+   */
+  readonly goneAt?: string;
   /** Set once the drain finished: cordoned, jobs moved, workers removed. */
   readonly drainedAt?: string;
   readonly drainOutcome?: string;

@@ -5,7 +5,7 @@
  */
 import { planCapacity, type CapacityPool, type WaitingJob } from '../capacity/planCapacity.js';
 import type { Action } from './plan.js';
-import { allocatedGpus, failedNodes, type FleetSnapshot } from './snapshot.js';
+import { allocatedGpus, lostNodes, type FleetSnapshot } from './snapshot.js';
 import { gpusPerNode } from '../capacity/placementLimits.js';
 import type { ClusterSpec, JobRecord } from '../fleet/types.js';
 
@@ -53,7 +53,7 @@ export function planCapacityActions(snapshot: FleetSnapshot, now: Date): { actio
 /** GPUs on a cluster's nodes in an open failure episode (of its managed pools). */
 function failedGpus(snapshot: FleetSnapshot, cluster: ClusterSpec): number {
   const catalogue = snapshot.capacity!.catalogue;
-  return failedNodes(snapshot, cluster.id).reduce((n, f) => {
+  return lostNodes(snapshot, cluster.id).reduce((n, f) => {
     const spec = cluster.pools.find((p) => p.name === (f.pool ?? cluster.pools[0]?.name));
     const record = snapshot.capacity!.pools.find((p) => p.clusterId === cluster.id && p.pool === spec?.name);
     return n + (spec ? gpusPerNode(catalogue, record?.observed?.vmSize ?? spec.vmSize) : 0);

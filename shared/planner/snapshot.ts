@@ -41,7 +41,7 @@ export const allocatedGpus = (ledger: ClusterLedger | undefined): number =>
  * Nodes in an open failure episode offer nothing (ARM still counts them until AKS repairs or deletes them).
  */
 export function clusterGpus(snapshot: FleetSnapshot, cluster: ClusterSpec): number {
-  const failed = failedNodes(snapshot, cluster.id);
+  const failed = lostNodes(snapshot, cluster.id);
   if (cluster.pools.length === 0 || !snapshot.capacity) return Math.max(0, cluster.gpus - failed.length); // node sizes unknown: at least one GPU each
   const { catalogue, pools } = snapshot.capacity;
   let gpus = 0;
@@ -53,6 +53,14 @@ export function clusterGpus(snapshot: FleetSnapshot, cluster: ClusterSpec): numb
     gpus += Math.max(0, nodes - lost) * gpusPerNode(catalogue, record?.observed?.vmSize ?? spec.vmSize);
   }
   return gpus;
+}
+
+/**
+ * Failed nodes that still take a node off what ARM counts: not those whose VM is gone (ARM no longer counts them,
+ * so subtracting them again would count one failure twice).
+ */
+export function lostNodes(snapshot: FleetSnapshot, clusterId: string): NodeIncident[] {
+  return failedNodes(snapshot, clusterId).filter((n) => !n.goneAt);
 }
 
 /** Nodes of a cluster in an open failure episode: cordoned (or about to be) until the episode closes. */

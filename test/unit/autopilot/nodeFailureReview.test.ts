@@ -13,6 +13,7 @@ import { planNodeReconcile } from '../../../shared/planner/planNodeReconcile.js'
 import { planForSignal } from '../../../shared/planner/planForSignal.js';
 import { applyNodeFault } from '../../../shared/nodes/nodeIncident.js';
 import type { NodeFault } from '../../../shared/nodes/nodeFault.js';
+import { clusterGpus } from '../../../shared/planner/snapshot.js';
 import { fakePorts } from '../../support/fakes.js';
 
 const SUB = '00000000-0000-0000-0000-0000000000aa';
@@ -344,5 +345,27 @@ describe('two first signals of one node planned at once', () => {
     expect(await s.ports.state.node(s.east.id, node(1))).toMatchObject({ cause: 'preempted', replace: true, drainedAt: expect.any(String) });
     expect(s.kube.calls).toContain('evict ray/ray-gpu-worker-eastus2-1');
     expect(s.kube.scaleIns).toEqual([]);
+  });
+});
+
+describe('capacity after a failed node is gone', () => {
+  it('a Spot VM taken away leaves the pool (ARM counts one fewer): its episode no longer takes a node off on top of that', async () => {
+    const s = await setup();
+    const spot: ResourceHealthSignal = {
+      kind: 'resourceHealth', id: 'spot-1', source: 'eventGrid', observedAt: s.now().toISOString(), status: 'unavailable', clusterId: s.east.id, pool: 'gpu', node: node(1),
+      resourceId: `/subscriptions/${SUB}/resourceGroups/mc_rg_aks-eastus2_eastus2/providers/Microsoft.Compute/virtualMachineScaleSets/aks-gpu-12345678-vmss/virtualMachines/1`,
+      resourceType: 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines', reason: 'VirtualMachinePreempted (Platform Initiated)',
+      deadline: new Date(s.now().getTime() + 30_000).toISOString(),
+    };
+    await one(s, spot);
+    expect(s.nodePools.pools.get(`${s.east.id}|gpu`)!.count).toBe(5); // the replacement
+    // The notice runs out: Azure deletes the VM; the scale set (and the pool's count) shrinks, the node object goes.
+    s.advance(31_000);
+    const pool = s.nodePools.pools.get(`${s.east.id}|gpu`)!;
+    s.nodePools.pools.set(`${s.east.id}|gpu`, { ...pool, count: pool.count - 1, eTag: 'e-evicted' });
+    s.kube.nodes.delete(`${s.east.id}|${node(1)}`);
+    await reconcile(s.ports);
+    // 4 VMs exist (nodes 0, 2, 3 and the replacement), each with one GPU.
+    expect(clusterGpus(await s.ports.state.snapshot(s.now()), s.east)).toBe(4);
   });
 });
