@@ -52,7 +52,7 @@ export async function start(args: readonly string[] = []): Promise<void> {
     return;
   }
   const { world } = stack;
-  say(`  Fleet twin: ${world.regions.map((r) => r.name).join(', ')} — ${world.clusters.size} AKS clusters, ${[...world.clusters.values()].reduce((a, c) => a + c.gpus, 0)} GPUs, a Ray Jobs API per cluster`);
+  say(`  Fleet twin: ${world.regions.map((r) => r.name).join(', ')} — ${world.clusters.size} AKS clusters, ${[...world.clusters.values()].reduce((a, c) => a + c.gpus, 0)} GPUs; an ARM endpoint, a Kubernetes API server per cluster (Ray reached through its service proxy), Azure Monitor queries`);
   say(`  Local Functions host on ${stack.hostUrl} serving: ${stack.host.functions.join(', ')}`);
   console.log(`
 Where to look (function key for this run: ${stack.functionKey}):
