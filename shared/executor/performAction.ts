@@ -55,12 +55,15 @@ export async function performAction(action: Action, ports: Ports, requestedBy = 
         }
       }
       const result = await ports.ray.stop(cluster.rayEndpoint, action.submissionId);
+      // Outside an impaired region nothing else stops it: a stop that did not reach Ray is not done, so the same
+      // key stops it on a later pass (done, a stale copy was never stopped, and a drain waited on it for ever).
+      if (result === 'unreachable' && !action.onlyIfImpaired) throw new NotApplicableError(`${cluster.name} did not answer; ${action.submissionId} is stopped on a later pass`);
       return result === 'unreachable'
         ? `${cluster.name} unreachable; ${action.submissionId} is stopped by reconcile if its cluster comes back`
         : `${action.submissionId} on ${cluster.name}: ${result}`;
     }
     case 'requeueJob':
-      return requeue(action, ports, now);
+      return requeue(action, ports, now, requestedBy);
     case 'recordJobEnd': {
       const { changed } = await ports.state.mutateJob(action.jobId, (cur) =>
         cur && cur.attempt === action.attempt && cur.submissionId === action.submissionId && cur.clusterId === action.clusterId && cur.state === 'running'
@@ -152,7 +155,7 @@ async function resend(action: Extract<Action, { kind: 'resendJob' }>, ports: Por
   return `sent ${messageId}`;
 }
 
-async function requeue(action: Extract<Action, { kind: 'requeueJob' }>, ports: Ports, now: Date): Promise<string> {
+async function requeue(action: Extract<Action, { kind: 'requeueJob' }>, ports: Ports, now: Date, requestedBy = 'autopilot'): Promise<string> {
   const job = await ports.state.job(action.jobId);
   if (!job) return `${action.jobId} is unknown`;
   const retrying = job.attempt === action.toAttempt && job.state === 'requeued'; // sent before a crash: send again, the broker drops it
@@ -168,6 +171,12 @@ async function requeue(action: Extract<Action, { kind: 'requeueJob' }>, ports: P
     const info = cluster && job.submissionId ? await ports.ray.get(cluster.rayEndpoint, job.submissionId) : undefined;
     if (info && typeof info === 'object' && (info.status === 'RUNNING' || info.status === 'PENDING')) {
       throw new NotApplicableError(`${job.submissionId} still runs on ${cluster!.name}; it is requeued once it is stopped`);
+    }
+    // An automatic move off a failed node: the cluster itself is healthy, so a Ray that does not answer now (a blip)
+    // may leave the old copy running and writing checkpoints. Wait until Ray says it stopped (an impaired region's
+    // evacuation, whose work is cut off anyway, still moves it under the same key).
+    if (info === 'unreachable' && action.drain && !action.afterFailure && requestedBy === 'autopilot') {
+      throw new NotApplicableError(`${cluster!.name} did not answer: cannot tell whether ${job.submissionId} stopped; requeued once it does`);
     }
     if (info && typeof info === 'object' && info.status === 'SUCCEEDED') {
       await ports.state.mutateJob(job.jobId, (cur) => cur && cur.attempt === job.attempt && cur.state === 'running'

@@ -369,3 +369,49 @@ describe('capacity after a failed node is gone', () => {
     expect(clusterGpus(await s.ports.state.snapshot(s.now()), s.east)).toBe(4);
   });
 });
+
+describe('Ray stops answering in the middle of a drain', () => {
+  it('the job is not requeued while its old copy may still run, and its move finishes once Ray answers', async () => {
+    const s = await setup();
+    // Ray answers which jobs have work on the node, then goes dark for a moment (its breaker opens).
+    const jobsOnNodes = s.ray.jobsOnNodes.bind(s.ray);
+    s.ray.jobsOnNodes = async (endpoint: string, ips: readonly string[]) => {
+      const out = await jobsOnNodes(endpoint, ips);
+      s.ray.unreachable.add(endpoint);
+      return out;
+    };
+    await one(s, notReady(s, node(0), 'active', 'nr-1'));
+    expect(s.ray.jobs.get(`${s.east.rayEndpoint}|j1-1`)!.status).toBe('RUNNING');
+    expect(s.queue.drain()).toEqual([]); // not requeued while j1-1 runs: that would be the job twice
+    s.ray.jobsOnNodes = jobsOnNodes;
+    s.ray.unreachable.clear();
+    s.advance(10_000);
+    await reconcile(s.ports);
+    s.advance(10_000);
+    await reconcile(s.ports);
+    expect(s.ray.jobs.get(`${s.east.rayEndpoint}|j1-1`)!.status).toBe('STOPPED');
+    expect(s.queue.drain().map((m) => m.messageId)).toEqual(['j1:2']);
+    expect(await s.ports.state.node(s.east.id, node(0))).toMatchObject({ drainedAt: expect.any(String) });
+  });
+});
+
+describe('a stale copy whose cluster does not answer when reconcile stops it', () => {
+  it('is stopped on a later pass (the stop was not recorded as done)', async () => {
+    const s = await setup();
+    // j3's attempt 1 is still RUNNING on westus3, but the job is already at attempt 2 elsewhere.
+    await s.ports.state.mutateJob('j3', (cur) => ({ ...cur!, attempt: 2, state: 'queued', clusterId: undefined, submissionId: undefined, region: undefined }));
+    const list = s.ray.list.bind(s.ray);
+    s.ray.list = async (endpoint: string) => {
+      const out = await list(endpoint);
+      if (endpoint === s.west.rayEndpoint) s.ray.unreachable.add(endpoint); // it answered the listing, then went dark
+      return out;
+    };
+    await reconcile(s.ports);
+    expect(s.ray.jobs.get(`${s.west.rayEndpoint}|j3-1`)!.status).toBe('RUNNING');
+    s.ray.list = list;
+    s.ray.unreachable.clear();
+    s.advance(60_000);
+    await reconcile(s.ports);
+    expect(s.ray.jobs.get(`${s.west.rayEndpoint}|j3-1`)!.status).toBe('STOPPED');
+  });
+});
