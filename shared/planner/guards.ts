@@ -76,6 +76,12 @@ function heldBy(action: Action, snapshot: FleetSnapshot, holds: readonly Hold[])
     hold = holdOn(holds, { region: action.region, clusterId: action.clusterId, ...(action.pool ? { pool: action.pool } : {}) });
   } else if (action.kind === 'replaceNode' && action.decision) {
     hold = holdOn(holds, { region: action.decision.region, clusterId: action.decision.clusterId, pool: action.decision.pool });
+  } else if (action.kind === 'closeNodeEpisode' && action.uncordon) {
+    // Uncordoning hands the node back to the scheduler: automation keeps its hands off a held node too (the
+    // episode closes once the hold ends). A close that only records stays bookkeeping.
+    const region = snapshot.clusters.find((c) => c.id.toLowerCase() === action.clusterId.toLowerCase())?.region;
+    const pool = snapshot.nodes?.find((n) => n.clusterId.toLowerCase() === action.clusterId.toLowerCase() && n.node === action.node)?.pool;
+    hold = holdOn(holds, { ...(region ? { region } : {}), clusterId: action.clusterId, ...(pool ? { pool } : {}) });
   }
   return hold ? `on hold until ${hold.until} by ${hold.by}: ${hold.reason}` : undefined;
 }

@@ -415,3 +415,21 @@ describe('a stale copy whose cluster does not answer when reconcile stops it', (
     expect(s.ray.jobs.get(`${s.west.rayEndpoint}|j3-1`)!.status).toBe('STOPPED');
   });
 });
+
+describe('holds', () => {
+  it('a hold on the cluster keeps automation from uncordoning its recovered node until the hold ends', async () => {
+    const s = await setup();
+    await one(s, notReady(s, node(0), 'active', 'nr-1'));
+    s.advance(5_000);
+    await one(s, notReady(s, node(0), 'resolved', 'nr-1r'));
+    // An operator holds the cluster (investigating it) before the episode would close.
+    await s.ports.state.ops.addHold({ id: 'h1', scope: 'cluster', target: s.east.id, until: new Date(s.now().getTime() + 900_000).toISOString(), reason: 'investigating', by: 'ops@example.com', createdAt: s.now().toISOString() });
+    s.advance(600_000);
+    const out = await reconcile(s.ports);
+    expect(s.kube.nodes.get(`${s.east.id}|${node(0)}`)!.unschedulable).toBe(true);
+    expect(out.actions.find((a) => a.kind === 'closeNodeEpisode')).toBeUndefined();
+    s.advance(300_001);
+    await reconcile(s.ports);
+    expect(s.kube.nodes.get(`${s.east.id}|${node(0)}`)!.unschedulable).toBe(false);
+  });
+});
