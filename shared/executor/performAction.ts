@@ -25,7 +25,9 @@ export async function performAction(action: Action, ports: Ports, requestedBy = 
     }
     case 'applyEvidence': {
       if (action.source.startsWith('nodes/') && action.signal.status === 'unavailable') {
-        const failing = (await ports.state.nodes()).filter((n) => !n.closedAt && n.bad && n.region === action.region
+        // The same nodes the planner counts (stormEvidence): Spot preemptions are no sign of a sick region, and
+        // counted here they confirmed a storm that Monitor disputed for every node the plan counted.
+        const failing = (await ports.state.nodes()).filter((n) => !n.closedAt && n.bad && n.cause !== 'preempted' && n.region === action.region
           && now.getTime() - Date.parse(n.openedAt) <= ports.fleet.policy.nodes.stormWindowMs);
         const check = await confirmStorm(ports, action.region, failing, ports.fleet.policy.nodes.stormNodes);
         if (!check.confirmed) throw new NotApplicableError(check.why);

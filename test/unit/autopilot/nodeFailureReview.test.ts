@@ -433,3 +433,32 @@ describe('holds', () => {
     expect(s.kube.nodes.get(`${s.east.id}|${node(0)}`)!.unschedulable).toBe(false);
   });
 });
+
+describe('node storm confirmation', () => {
+  it('Spot preemptions do not confirm a storm Monitor disputes (they do not count toward one in the plan either)', async () => {
+    const s = await setup();
+    const ready = new Set([node(0), node(1), node(2)]);
+    const ports = {
+      ...s.ports,
+      telemetry: {
+        nodeReadiness: async (clusters: readonly { id: string }[]) => ({
+          status: 'answered' as const, source: 'logs' as const,
+          clusters: new Map(clusters.map((c) => [c.id, [...ready].map((n) => ({ node: n, ready: true, at: s.now().toISOString() }))])),
+        }),
+        nodeReadinessMetric: async () => ({ status: 'unavailable' as const, source: 'metrics' as const, reason: 'notConfigured' as const, message: 'x' }),
+      },
+    };
+    for (const i of [10, 11, 12]) {
+      const spot: ResourceHealthSignal = {
+        kind: 'resourceHealth', id: `spot-${i}`, source: 'eventGrid', observedAt: s.now().toISOString(), status: 'unavailable', clusterId: s.east.id, pool: 'gpu', node: node(i),
+        resourceId: `/subscriptions/${SUB}/resourceGroups/mc_rg_aks-eastus2_eastus2/providers/Microsoft.Compute/virtualMachineScaleSets/aks-gpu-12345678-vmss/virtualMachines/${i}`,
+        resourceType: 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines', reason: 'VirtualMachinePreempted (Platform Initiated)',
+        deadline: new Date(s.now().getTime() + 30_000).toISOString(),
+      };
+      await handleSignals([spot], ports);
+    }
+    // Three NotReady alerts that Monitor says are wrong (the nodes are Ready).
+    for (const i of [0, 1, 2]) await handleSignals([notReady(s, node(i), 'active', `nr-${i}`)], ports);
+    expect((await s.ports.state.region('eastus2'))?.state ?? 'healthy').toBe('healthy');
+  });
+});
