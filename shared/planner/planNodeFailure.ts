@@ -26,6 +26,12 @@ export function planNodeFailure(snapshot: FleetSnapshot, signal: Signal, now: Da
   const outcome = applyNodeFault(current, fault);
   if (!outcome.changed) return { trigger, actions: [], reasons: [outcome.why] };
   const next = outcome.next;
+  // A fine report is remembered with no episode open only when it ends a bad condition (a Resolved, Resource Health
+  // back from unavailable/degraded): only those race with their own failure report, and a record for every VM
+  // that merely started (Unknown → Available) would grow the node partition every snapshot reads.
+  if (next.fineOnly && !current && signal.kind === 'resourceHealth' && (signal.previousStatus === 'available' || signal.previousStatus === 'unknown')) {
+    return { trigger, actions: [], reasons: [`${fault.node} is ${signal.status} (was ${signal.previousStatus}) and has no open episode: nothing to do`] };
+  }
   const actions: Action[] = [{ kind: 'recordNodeFault', key: `nodefault:${signal.id}`, fault, reason: outcome.why }];
   const reasons = [outcome.why];
   if (needsDrain(next)) actions.push(drainAction(next));

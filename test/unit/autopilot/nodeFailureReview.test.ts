@@ -462,3 +462,18 @@ describe('node storm confirmation', () => {
     expect((await s.ports.state.region('eastus2'))?.state ?? 'healthy').toBe('healthy');
   });
 });
+
+describe('fine reports with no episode open', () => {
+  const health = (s: Setup, previousStatus: ResourceHealthSignal['previousStatus']): ResourceHealthSignal => ({
+    kind: 'resourceHealth', id: `rh-${previousStatus}`, source: 'eventGrid', observedAt: s.now().toISOString(), status: 'available', clusterId: s.east.id, pool: 'gpu', node: node(2),
+    resourceId: `/subscriptions/${SUB}/resourceGroups/mc_rg_aks-eastus2_eastus2/providers/Microsoft.Compute/virtualMachineScaleSets/aks-gpu-12345678-vmss/virtualMachines/2`,
+    resourceType: 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines', ...(previousStatus ? { previousStatus } : {}),
+  });
+
+  it('are remembered when they end a bad condition, not for every VM that merely started', async () => {
+    const s = await setup();
+    const snap = await s.ports.state.snapshot(s.now());
+    expect(planForSignal(snap, health(s, 'unknown'), s.now()).actions).toEqual([]);
+    expect(planForSignal(snap, health(s, 'unavailable'), s.now()).actions.map((a) => a.kind)).toEqual(['recordNodeFault']);
+  });
+});
