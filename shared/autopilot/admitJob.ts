@@ -31,6 +31,8 @@ export class TransientAdmitError extends Error {
 }
 
 const MAX_PLACEMENT_TRIES = 5;
+/** A delivery this close to its scheduled time is the scheduled one (clocks of two instances differ a little). */
+const EARLY_SLACK_MS = 1_000;
 const DONE_STATES = new Set(['running', 'succeeded', 'failed', 'stopped', 'rejected']);
 
 export async function admitJob(body: unknown, ports: Ports): Promise<AdmitOutcome> {
@@ -52,7 +54,7 @@ export async function admitJob(body: unknown, ports: Ports): Promise<AdmitOutcom
     // drainingFrom belongs to the attempt a node drain moved: when this delivery beats the requeue's own record
     // (it sends first), carrying it over would make reconcile stop and move the new attempt as well.
     return withEvent({ ...cur, state: 'queued', attempt, excludeRegions: message.excludeRegions ?? [], resumeFrom: message.resumeFrom,
-      region: undefined, clusterId: undefined, submissionId: undefined, runningSince: undefined, drainingFrom: undefined }, now, 'queued', `attempt ${attempt} received`);
+      region: undefined, clusterId: undefined, submissionId: undefined, runningSince: undefined, drainingFrom: undefined, retryAt: undefined }, now, 'queued', `attempt ${attempt} received`);
   });
   if (!job) throw new TransientAdmitError('job record vanished');
   if (job.attempt > attempt) return { settle: 'complete', result: 'stale', detail: `attempt ${attempt} superseded by ${job.attempt}` };
@@ -167,6 +169,16 @@ async function wait(job: JobRecord, message: JobMessage, why: string, rejected: 
   const policy = ports.fleet.policy;
   const waits = job.waits + 1;
   const detailNow = [why, ...rejected.map((r) => `${r.region}: ${r.why}`)].join('; ');
+  if (job.state === 'waiting' && job.retryAt && now.getTime() < Date.parse(job.retryAt) - EARLY_SLACK_MS) {
+    // An extra delivery before the scheduled redelivery is due (wakeWaiting, after the nodes it waited for landed):
+    // still no room, so that redelivery carries on. Scheduling another here started a second backoff chain per
+    // wake — the job's waits then ran out two or three times as fast (NoCapacity early), and every chain asked
+    // for capacity again.
+    await ports.state.mutateJob(job.jobId, (cur) => cur && cur.attempt === job.attempt && cur.state === 'waiting' && cur.retryAt === job.retryAt
+      ? withEvent({ ...cur, reason: detailNow }, now, 'waiting', `still no room; next try at ${job.retryAt}: ${detailNow}`) : undefined);
+    await growForWaiting(job.jobId, ports);
+    return { settle: 'complete', result: 'waiting', detail: detailNow, rejected };
+  }
   if (waits > policy.maxWaits) {
     const reason = `no capacity after ${policy.maxWaits} waits: ${detailNow}. Raise GPU quota or pool maxCount in a region the job may use, or resubmit with fewer GPUs`;
     await ports.state.mutateJob(job.jobId, (cur) => cur && cur.attempt === job.attempt && !DONE_STATES.has(cur.state)
@@ -178,7 +190,7 @@ async function wait(job: JobRecord, message: JobMessage, why: string, rejected: 
   // A distinct id per wait: the broker must not drop it as a duplicate of the message being completed.
   await ports.queue.send(message, { messageId: `${messageIdOf(job.jobId, job.attempt)}:wait${waits}`, correlationId: job.jobId, notBefore: new Date(now.getTime() + delay) });
   await ports.state.mutateJob(job.jobId, (cur) => cur && cur.attempt === job.attempt && cur.waits < waits && !DONE_STATES.has(cur.state)
-    ? withEvent({ ...cur, state: 'waiting', waits, reason: detail }, now, 'waiting', `retry in ${Math.round(delay / 1000)} s: ${detail}`)
+    ? withEvent({ ...cur, state: 'waiting', waits, retryAt: new Date(now.getTime() + delay).toISOString(), reason: detail }, now, 'waiting', `retry in ${Math.round(delay / 1000)} s: ${detail}`)
     : undefined);
   await growForWaiting(job.jobId, ports);
   return { settle: 'complete', result: 'waiting', detail, rejected };

@@ -194,6 +194,12 @@ export interface JobRecord {
   readonly resumeFrom?: string;
   readonly excludeRegions: readonly RegionName[];
   readonly waits: number;
+  /**
+   * When the redelivery the last wait scheduled is due (this attempt). A delivery before then (a job woken because
+   * its nodes landed) that still finds no room leaves that redelivery to carry on, rather than starting a second
+   * backoff chain.
+   */
+  readonly retryAt?: string;
   readonly reason?: string;
   readonly updatedAt: string;
   /** When the current attempt started running (for recovery-time figures). */

@@ -69,11 +69,14 @@ describe('at-least-once intake', () => {
   });
 
   it('a job that never fits is given up after the policy\'s waits, with a reason a person can act on', async () => {
-    const f = fakePorts(clusters, { maxWaits: 2 });
+    let t = Date.parse('2026-11-28T12:00:00Z');
+    const f = fakePorts(clusters, { maxWaits: 2 }, () => new Date(t));
     let message: unknown = { jobId: 'huge', entrypoint: 'x', gpus: 64 };
     for (let i = 0; i < 2; i++) {
       expect(await admitJob(message, f.ports)).toMatchObject({ result: 'waiting' });
-      message = f.queue.drain()[0]!.message;
+      const [redelivery] = f.queue.drain();
+      message = redelivery!.message;
+      t = redelivery!.notBefore!.getTime(); // the broker delivers a scheduled message when it is due
     }
     const last = await admitJob(message, f.ports);
     expect(last).toMatchObject({ settle: 'deadLetter', reason: 'NoCapacity' });

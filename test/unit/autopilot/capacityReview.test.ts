@@ -1,0 +1,74 @@
+/**
+ * Review of the capacity changes (bounded resize follow, growth asked for by waiting jobs, waking them when the
+ * nodes land): each case is a bug found in review, pinned here on in-memory fakes.
+ */
+import { describe, expect, it } from 'vitest';
+import { admitJob } from '../../../shared/autopilot/admitJob.js';
+import { reconcile } from '../../../shared/autopilot/reconcile.js';
+import type { ClusterSpec } from '../../../shared/fleet/types.js';
+import type { PoolChange, PoolState } from '../../../shared/ports/nodePools.js';
+import { fakePorts } from '../../support/fakes.js';
+
+const SUB = '00000000-0000-0000-0000-0000000000aa';
+const FAMILY = 'standardNCADSA100v4Family';
+const T0 = Date.parse('2026-11-28T12:00:00.000Z');
+const cluster = (region: string): ClusterSpec => ({
+  id: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-${region}`, name: `aks-${region}`, region, gpus: 0,
+  rayEndpoint: `http://ray-${region}.invalid`, pools: [{ name: 'gpu', vmSize: 'Standard_NC24ads_A100_v4', minCount: 0, maxCount: 10, spot: false, autoscale: false }],
+});
+
+function setup(count = 1) {
+  let t = T0;
+  const clusters = [cluster('eastus2')];
+  const f = fakePorts(clusters, {}, () => new Date(t));
+  for (const c of clusters) f.nodePools.add({ ref: { clusterId: c.id, pool: 'gpu' }, vmSize: 'Standard_NC24ads_A100_v4', count, autoscale: false, spot: false, provisioningState: 'Succeeded', eTag: 'e1' });
+  f.quota.usage.set(`${SUB}|eastus2`, [{ name: FAMILY, used: count * 24, limit: 480 }, { name: 'cores', used: count * 24, limit: 1000 }]);
+  const key = `${clusters[0]!.id}|gpu`;
+  return {
+    ...f, clusters, key, now: () => new Date(t), advance: (ms: number) => { t += ms; },
+    /** ARM takes the PUT and keeps provisioning (as AKS does for minutes): the pool reports the new count, Scaling. */
+    provisionSlowly() {
+      f.nodePools.resize = async (current: PoolState, change: PoolChange) => {
+        f.nodePools.puts.push({ ref: current.ref, change });
+        const pool = f.nodePools.pools.get(key)!;
+        if (pool.eTag !== current.eTag) return { ok: false, failure: { class: 'preconditionFailed', code: 'PreconditionFailed', message: 'eTag', statusCode: 412 } };
+        const next: PoolState = { ...pool, count: change.kind === 'count' ? change.count : pool.count, provisioningState: 'Scaling', eTag: `${pool.eTag}+` };
+        f.nodePools.pools.set(key, next);
+        return { ok: true, pool: next };
+      };
+    },
+    /** The operation ends: the nodes are there. */
+    land() {
+      const pool = f.nodePools.pools.get(key)!;
+      f.nodePools.pools.set(key, { ...pool, provisioningState: 'Succeeded', eTag: `${pool.eTag}!` });
+    },
+  };
+}
+
+describe('a waiting job woken when the nodes land, that still does not fit', () => {
+  it('waits on the redelivery already scheduled: no second backoff chain, and the wake does not count as a wait', async () => {
+    const f = setup(1);
+    f.provisionSlowly();
+    await reconcile(f.ports); // observe the pool and quota
+    expect(await admitJob({ jobId: 'w', entrypoint: 'x', gpus: 3 }, f.ports)).toMatchObject({ result: 'waiting' });
+    expect(f.nodePools.puts.map((p) => p.change)).toEqual([{ kind: 'count', count: 3 }]);
+    // A job submitted while the nodes are provisioning is placed on them first (placement counts ARM's new count).
+    expect(await admitJob({ jobId: 'late', entrypoint: 'x', gpus: 2 }, f.ports)).toMatchObject({ result: 'running' });
+    const [backoff] = f.queue.drain();
+    expect(backoff).toMatchObject({ messageId: 'w:1:wait1' });
+    f.advance(2_000); // before the backoff redelivery is due (5 s)
+    f.land();
+    await reconcile(f.ports); // settles the scale-up and wakes w
+    const [wake] = f.queue.drain().filter((m) => m.messageId.startsWith('w:'));
+    expect(wake).toMatchObject({ messageId: 'w:1:ready:1' });
+    expect(await admitJob(wake!.message, f.ports)).toMatchObject({ result: 'waiting' });
+    // The wake found no room: the redelivery scheduled before it carries on alone.
+    expect(f.queue.drain().filter((m) => m.messageId.startsWith('w:'))).toEqual([]);
+    expect((await f.ports.state.job('w'))!.waits).toBe(1);
+    // That redelivery waits again, and schedules the next one: one chain.
+    f.advance(3_000);
+    expect(await admitJob(backoff!.message, f.ports)).toMatchObject({ result: 'waiting' });
+    expect(f.queue.drain().filter((m) => m.messageId.startsWith('w:')).map((m) => m.messageId)).toEqual(['w:1:wait2']);
+    expect((await f.ports.state.job('w'))!.waits).toBe(2);
+  });
+});
