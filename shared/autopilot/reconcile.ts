@@ -7,7 +7,6 @@ import { planNodeReconcile } from '../planner/planNodeReconcile.js';
 import type { RayJobInfo } from '../ports/rayJobs.js';
 import { processSignal } from './handleSignals.js';
 import { observeCapacity } from './observeCapacity.js';
-import { isOpen } from '../nodes/nodeIncident.js';
 import { errorMessage } from '../observability/logger.js';
 
 export interface ReconcileOutcome {
@@ -47,16 +46,26 @@ export async function reconcile(ports: Ports): Promise<ReconcileOutcome> {
 
 /**
  * Failed nodes whose node object is gone (their VM was deleted: a Spot eviction, a VM lost for good) are marked so:
- * ARM's pool count already left them out, and capacity must not take them off a second time. Best effort: a cluster
- * that does not answer is asked again on the next pass.
+ * ARM's pool count already left them out, and capacity must not take them off a second time. A node left cordoned
+ * when its episode closed (a GPU fault) that is schedulable again (an operator uncordoned it) offers its GPUs again.
+ * Best effort: a cluster that does not answer is asked again on the next pass.
  */
 async function observeGoneNodes(ports: Ports): Promise<void> {
-  const open = (await ports.state.nodes()).filter((n) => isOpen(n) && !n.goneAt);
-  await Promise.all(open.map(async (n) => {
+  const watched = (await ports.state.nodes()).filter((n) => (!n.closedAt || n.leftCordoned) && !n.goneAt);
+  await Promise.all(watched.map(async (n) => {
     try {
-      if ((await ports.kube.getNode(n.clusterId, n.node)) !== 'notFound') return;
+      const info = await ports.kube.getNode(n.clusterId, n.node);
       const at = ports.clock.now().toISOString();
-      await ports.state.mutateNode(n.clusterId, n.node, (cur) => cur && isOpen(cur) && cur.openedAt === n.openedAt && !cur.goneAt ? { ...cur, goneAt: at } : undefined);
+      const same = (cur: typeof n | undefined): cur is typeof n => !!cur && cur.openedAt === n.openedAt && !cur.goneAt;
+      if (info === 'notFound') {
+        await ports.state.mutateNode(n.clusterId, n.node, (cur) => same(cur) && (!cur.closedAt || cur.leftCordoned) ? { ...cur, goneAt: at } : undefined);
+      } else if (n.closedAt && !info.unschedulable) {
+        await ports.state.mutateNode(n.clusterId, n.node, (cur) => {
+          if (!same(cur) || !cur.closedAt || !cur.leftCordoned) return undefined;
+          const { leftCordoned: _, ...rest } = cur;
+          return rest;
+        });
+      }
     } catch (e) {
       ports.log.warn(`could not tell whether ${n.node} still exists`, { error: errorMessage(e) });
     }

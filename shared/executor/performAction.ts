@@ -118,7 +118,7 @@ export async function performAction(action: Action, ports: Ports, requestedBy = 
       }
       const uncordoned = uncordon ? await ports.kube.uncordon(action.clusterId, action.node) : undefined;
       const { changed } = await ports.state.mutateNode(action.clusterId, action.node, (cur) => cur && cur.openedAt === action.openedAt && !cur.closedAt && cur.lastAt === incident.lastAt
-        ? { ...cur, closedAt: now.toISOString(), closedWhy: action.reason } : undefined);
+        ? { ...cur, closedAt: now.toISOString(), closedWhy: action.reason, ...(!uncordon && cur.drainedAt ? { leftCordoned: true as const } : {}) } : undefined);
       if (!changed) {
         // A signal arrived while we uncordoned: bad news cordons the node again (its episode was drained, so
         // nothing else would), and the episode stays open.

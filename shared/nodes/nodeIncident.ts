@@ -49,6 +49,11 @@ export interface NodeIncident {
   /** Set when the episode is over; a later bad signal opens a new one. */
   readonly closedAt?: string;
   readonly closedWhy?: string;
+  /**
+   * Closed with the node still cordoned by its drain (a GPU fault, which a person clears, or an episode forgotten
+   * while failing): it still offers nothing (see lostNodes) until reconcile sees it schedulable again.
+   */
+  readonly leftCordoned?: true;
   /** A closed record that only remembers a fine report (no failure was seen): see applyNodeFault. */
   readonly fineOnly?: true;
 }

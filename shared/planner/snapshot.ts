@@ -56,11 +56,12 @@ export function clusterGpus(snapshot: FleetSnapshot, cluster: ClusterSpec): numb
 }
 
 /**
- * Failed nodes that still take a node off what ARM counts: not those whose VM is gone (ARM no longer counts them,
- * so subtracting them again would count one failure twice).
+ * Failed nodes that still take a node off what ARM counts: those in an open episode, and those whose episode closed
+ * with the node left cordoned (a GPU fault: until someone uncordons it) — not those whose VM is gone (ARM no longer
+ * counts them, so subtracting them again would count one failure twice).
  */
 export function lostNodes(snapshot: FleetSnapshot, clusterId: string): NodeIncident[] {
-  return failedNodes(snapshot, clusterId).filter((n) => !n.goneAt);
+  return (snapshot.nodes ?? []).filter((n) => (!n.closedAt || n.leftCordoned) && !n.goneAt && n.clusterId.toLowerCase() === clusterId.toLowerCase());
 }
 
 /** Nodes of a cluster in an open failure episode: cordoned (or about to be) until the episode closes. */

@@ -477,3 +477,25 @@ describe('fine reports with no episode open', () => {
     expect(planForSignal(snap, health(s, 'unavailable'), s.now()).actions.map((a) => a.kind)).toEqual(['recordNodeFault']);
   });
 });
+
+describe('capacity of a node the autopilot leaves cordoned', () => {
+  it('a GPU-faulted node stays cordoned after its episode closes: it offers no GPUs until an operator uncordons it', async () => {
+    const s = await setup();
+    const xid = (stage: 'active' | 'resolved', id: string): GpuFaultSignal =>
+      ({ kind: 'gpuFault', id, source: 'commonAlert', observedAt: s.now().toISOString(), clusterId: s.east.id, node: node(3), xid: 79, stage });
+    await one(s, xid('active', 'xid-3'));
+    s.advance(5_000);
+    await one(s, xid('resolved', 'xid-3r'));
+    s.advance(600_000);
+    await reconcile(s.ports);
+    expect(await s.ports.state.node(s.east.id, node(3))).toMatchObject({ closedAt: expect.any(String) });
+    expect(s.kube.nodes.get(`${s.east.id}|${node(3)}`)!.unschedulable).toBe(true);
+    // 5 VMs (4 + the replacement), one of them cordoned for its GPU.
+    expect(clusterGpus(await s.ports.state.snapshot(s.now()), s.east)).toBe(4);
+    // An operator clears the fault.
+    s.kube.nodes.set(`${s.east.id}|${node(3)}`, { ...s.kube.nodes.get(`${s.east.id}|${node(3)}`)!, unschedulable: false });
+    s.advance(60_000);
+    await reconcile(s.ports);
+    expect(clusterGpus(await s.ports.state.snapshot(s.now()), s.east)).toBe(5);
+  });
+});
