@@ -213,6 +213,11 @@ export function planCapacity(input: CapacityInput, now: Date): CapacityPlan {
   const earmarks = new Map<string, { key: string; expiresAt: string }>();
   for (const r of live) {
     if (r.clusterId === undefined || r.pool === undefined || r.targetCount === undefined) continue;
+    // Settled: the nodes are there and count like any other (it still holds quota until a usages read includes them,
+    // see reservedByBucket). Counted as coming, its jobs that still wait — others were placed on the new nodes first —
+    // were told they "fit on nodes already coming for them" and nothing grew for them until the reservation expired
+    // (bad-day: a job waited 38 min for 2 GPUs).
+    if (r.settledAt) continue;
     const k = `${r.clusterId.toLowerCase()}/${r.pool}`;
     pendingTarget.set(k, Math.max(pendingTarget.get(k) ?? 0, r.targetCount));
     if (r.fromCount !== undefined) pendingFrom.set(k, Math.min(pendingFrom.get(k) ?? Infinity, r.fromCount));

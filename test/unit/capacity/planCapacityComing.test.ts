@@ -32,6 +32,7 @@ describe('coming nodes already in use', () => {
       waiting: [job('late', 2)],
     }), NOW);
     expect(plan.resizes).toEqual([]);
-    expect(plan.covered).toEqual([expect.objectContaining({ jobId: 'late', why: expect.stringMatching(/already coming/) })]);
+    // Settled: the nodes are there, free like any other (not "coming").
+    expect(plan.covered).toEqual([expect.objectContaining({ jobId: 'late', byResize: false, why: expect.stringMatching(/GPUs free/) })]);
   });
 });
