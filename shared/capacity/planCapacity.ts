@@ -347,9 +347,12 @@ export function planCapacity(input: CapacityInput, now: Date): CapacityPlan {
   });
   // Nodes that exist before nodes that are coming, so that planning again while a resize is in flight
   // assigns jobs as before (and asks for nothing new).
+  // No new node before the region preference: placement takes free GPUs in a region the job was moved away from
+  // when nothing else has room now, rather than wait; growing elsewhere for that job (a queued one, now counted as
+  // demand) gave nodes to nobody.
   const better = (a: Option, b: Option): boolean =>
-    (a.excluded !== b.excluded ? !a.excluded
-      : (a.extra === 0) !== (b.extra === 0) ? a.extra === 0
+    ((a.extra === 0) !== (b.extra === 0) ? a.extra === 0
+      : a.excluded !== b.excluded ? !a.excluded
         : a.onActual !== b.onActual ? a.onActual
           : a.locality !== b.locality ? a.locality > b.locality
             : a.vcpus !== b.vcpus ? a.vcpus < b.vcpus

@@ -5,6 +5,7 @@ import type { Reservation } from '../../../shared/capacity/ledger.js';
 import { A100, ago, clusterId, input, NOW, pool, read, SUB } from './support.js';
 
 const A = 'StandardNCADSA100v4Family';
+const H = 'standardNDSH100v5Family';
 const job = (jobId: string, gpus: number, over: Partial<WaitingJob> = {}): WaitingJob => ({ jobId, gpus, waitingSince: NOW.toISOString(), ...over });
 
 describe('a job whose scale-up landed while others took its nodes', () => {
@@ -35,5 +36,22 @@ describe('a job whose scale-up landed while others took its nodes', () => {
     }), NOW);
     expect(plan.resizes).toEqual([]);
     expect(plan.covered).toEqual([expect.objectContaining({ jobId: 'j1', byResize: false })]);
+  });
+});
+
+describe('a queued job that may go back to a region it was moved away from', () => {
+  it('needs no growth when that region has free GPUs now and no other does (placement takes them)', () => {
+    const pools = [pool({ region: 'eastus2', count: 1 }), pool({ region: 'westus3', count: 0 })];
+    const reads = [read('eastus2', { [H]: [96, 960] }), read('westus3', { [H]: [0, 960] })];
+    const plan = planCapacity(input({ pools, reads, waiting: [job('j', 8, { excludeRegions: ['eastus2'] })] }), NOW);
+    expect(plan.resizes).toEqual([]);
+    expect(plan.covered).toEqual([expect.objectContaining({ jobId: 'j', clusterId: clusterId('eastus2'), byResize: false })]);
+  });
+
+  it('still grows outside the excluded region rather than in it, when both need new nodes', () => {
+    const pools = [pool({ region: 'eastus2', count: 1 }), pool({ region: 'westus3', count: 0 })];
+    const reads = [read('eastus2', { [H]: [96, 960] }), read('westus3', { [H]: [0, 960] })];
+    const plan = planCapacity(input({ pools, reads, allocatedGpus: new Map([[clusterId('eastus2'), 8]]), waiting: [job('j', 8, { excludeRegions: ['eastus2'] })] }), NOW);
+    expect(plan.resizes.map((r) => r.region)).toEqual(['westus3']);
   });
 });
