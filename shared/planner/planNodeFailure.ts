@@ -96,8 +96,10 @@ export function stormEvidence(snapshot: FleetSnapshot, region: string, now: Date
   const first = failing.map((n) => n.openedAt).sort()[0];
   const signal: ResourceHealthSignal = {
     kind: 'resourceHealth', source: 'operator', resourceId: `${region}/nodes`, resourceType: 'nodes',
-    // One id per storm (its first failure): re-planning the same storm is a duplicate, a new storm is not.
-    id: storm ? `nodestorm:${region}:${first}` : `nodestorm:${region}:clear:${now.toISOString()}`,
+    // One id per storm (its first failure, and the evidence it follows): re-planning the same storm is a duplicate,
+    // a new storm is not — even one whose earliest failure is the same (a node that flapped back cleared it; its
+    // action key, done the first time, would otherwise skip it for good).
+    id: storm ? `nodestorm:${region}:${first}${known ? `:after:${known.at}` : ''}` : `nodestorm:${region}:clear:${now.toISOString()}`,
     observedAt: now.toISOString(), status: storm ? 'unavailable' : 'available',
     reason: storm ? `${failing.length} nodes failed within ${Math.round(stormWindowMs / 60_000)} min: ${failing.slice(0, 5).map((n) => n.node).join(', ')}${failing.length > 5 ? ', …' : ''}` : `fewer than ${stormNodes} failed nodes in the window`,
   };

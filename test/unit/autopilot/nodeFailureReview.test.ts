@@ -499,3 +499,19 @@ describe('capacity of a node the autopilot leaves cordoned', () => {
     expect(clusterGpus(await s.ports.state.snapshot(s.now()), s.east)).toBe(5);
   });
 });
+
+describe('a node storm that clears and comes back', () => {
+  it('makes the region suspect again (the second storm is not taken for a repeat of the first)', async () => {
+    const s = await setup();
+    for (const i of [0, 1, 2]) await one(s, notReady(s, node(i), 'active', `nr-${i}`));
+    expect(await s.ports.state.region('eastus2')).toMatchObject({ state: 'suspect' });
+    s.advance(5_000);
+    await one(s, notReady(s, node(2), 'resolved', 'nr-2r'));
+    s.advance(5_000);
+    await reconcile(s.ports);
+    expect(await s.ports.state.region('eastus2')).toMatchObject({ state: 'healthy' });
+    s.advance(5_000);
+    await one(s, notReady(s, node(2), 'active', 'nr-2b'));
+    expect(await s.ports.state.region('eastus2')).toMatchObject({ state: 'suspect' });
+  });
+});
