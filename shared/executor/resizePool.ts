@@ -8,7 +8,7 @@
  */
 import { blockFromFailure } from '../capacity/capacityErrors.js';
 import { gpusPerNode } from '../capacity/placementLimits.js';
-import type { ResizeDecision } from '../capacity/planCapacity.js';
+import { DEFAULT_CAPACITY_POLICY, type ResizeDecision } from '../capacity/planCapacity.js';
 import { errorMessage } from '../observability/logger.js';
 import { allocatedGpus } from '../planner/snapshot.js';
 import type { PoolState } from '../ports/nodePools.js';
@@ -64,7 +64,24 @@ export async function resizePoolOutcome(decision: ResizeDecision, ports: Ports):
       return { status: 'skipped', text: `${decision.pool} not shrunk: ${allocated} GPUs are allocated on its cluster now` };
     }
   }
-  await capacity.mutatePool(decision.clusterId, decision.pool, (cur) => ({ ...cur, lastPutAt: ports.clock.now().toISOString() }));
+  // Claim the pool's PUT, atomically. The planners keep one PUT per pool per minute only on the snapshot they
+  // planned from: two of them at once (admissions of waiting jobs, reconcile, a replacement beside a resize of the
+  // same pool) planned different resizes (different keys), and both PUT — the second within the minute (AKS's
+  // bucket; a 412 or 429 at best) and its quota reserved twice meanwhile. A resize planned before another PUT to
+  // its pool, within the minute of that PUT, is stale (past it, the read above judges the pool as it is); a retry of
+  // the same resize (its key) keeps its claim. `lastPutKey` also tells reconcile whose PUT went out (observeCapacity).
+  const basis = plannedAfter(decision);
+  const claimAt = ports.clock.now();
+  const claim = await capacity.mutatePool(decision.clusterId, decision.pool, (cur) =>
+    basis !== undefined && cur.lastPutKey !== decision.key && cur.lastPutAt !== undefined && cur.lastPutAt !== basis
+      && claimAt.getTime() - Date.parse(cur.lastPutAt) < DEFAULT_CAPACITY_POLICY.putIntervalMs
+      ? undefined
+      : { ...cur, lastPutAt: claimAt.toISOString(), lastPutKey: decision.key });
+  if (!claim.changed) {
+    await giveBack();
+    if (decision.direction === 'down') await capacity.mutatePool(decision.clusterId, decision.pool, (cur) => ({ ...cur, shrinkingTo: undefined }));
+    return { status: 'stale', text: `${decision.pool} was resized by another plan since planning (last PUT ${claim.value?.lastPutAt}); re-planned next pass` };
+  }
   const result = await ports.nodePools.resize(read.pool, decision.change, { followMs: RESIZE_FOLLOW_MS });
   const done = ports.clock.now();
   let outcome: string;
@@ -113,6 +130,15 @@ export async function refreshQuota(ports: Ports, subscriptionId: string, region:
  */
 export const RESIZE_FOLLOW_MS = 20_000;
 export const TERMINAL: ReadonlySet<string> = new Set(['succeeded', 'failed', 'canceled']);
+
+/**
+ * The pool's last PUT as the planner saw it: every planned resize key ends `:after:<lastPutAt|none>` (planCapacity,
+ * planReplacement). Undefined for a resize not planned from the pool record (an operator's).
+ */
+function plannedAfter(decision: ResizeDecision): string | undefined {
+  const at = decision.key.lastIndexOf(':after:');
+  return at < 0 ? undefined : decision.key.slice(at + ':after:'.length);
+}
 
 function stillApplies(decision: ResizeDecision, pool: PoolState): boolean {
   if (!TERMINAL.has(pool.provisioningState.toLowerCase())) return false;

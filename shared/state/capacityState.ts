@@ -19,6 +19,8 @@ export interface PoolRecord {
   readonly observedAt?: string;
   /** Every PUT attempt, successful or not (AKS allows about one per pool per minute). */
   readonly lastPutAt?: string;
+  /** The resize (its key, also its reservation's) that claimed `lastPutAt`: whose PUT went out last. */
+  readonly lastPutKey?: string;
   /** Since when the pool has had more nodes than its running jobs need. */
   readonly idleSince?: string;
   /** A shrink to this many nodes is under way: placement counts no more than this. */

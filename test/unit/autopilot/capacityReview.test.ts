@@ -72,3 +72,39 @@ describe('a waiting job woken when the nodes land, that still does not fit', () 
     expect((await f.ports.state.job('w'))!.waits).toBe(2);
   });
 });
+
+/** Holds the first pool read (a resize's read before its PUT) until released: another planner runs meanwhile. */
+function holdFirstRead(f: ReturnType<typeof setup>) {
+  const get = f.nodePools.get.bind(f.nodePools);
+  let release!: () => void;
+  let reached!: () => void;
+  const gate = new Promise<void>((r) => { release = r; });
+  const hit = new Promise<void>((r) => { reached = r; });
+  let first = true;
+  f.nodePools.get = async (ref) => {
+    const read = await get(ref);
+    if (first) { first = false; reached(); await gate; }
+    return read;
+  };
+  return { hit, release: () => release() };
+}
+
+describe('two planners growing one pool at once', () => {
+  it('one PUT: a resize planned before another PUT to its pool is stale, even when its own read was before that PUT', async () => {
+    const f = setup(1);
+    await reconcile(f.ports);
+    const held = holdFirstRead(f);
+    // a waits; its admission plans 1 → 2 and reads the pool, then is slow to send the PUT.
+    const a = admitJob({ jobId: 'a', entrypoint: 'x', gpus: 2 }, f.ports);
+    await held.hit;
+    // b waits too; its admission plans on top of a's reservation (a different resize: another key) and PUTs.
+    expect(await admitJob({ jobId: 'b', entrypoint: 'x', gpus: 3 }, f.ports)).toMatchObject({ result: 'waiting' });
+    expect(f.nodePools.puts).toHaveLength(1);
+    held.release();
+    expect(await a).toMatchObject({ result: 'waiting' });
+    // a's resize must not PUT as well (AKS: one per pool per minute; its eTag is stale anyway: a 412 at best).
+    expect(f.nodePools.puts).toHaveLength(1);
+    const live = (await f.ports.state.capacity.reservations()).filter((r) => Date.parse(r.expiresAt) > f.now().getTime() && !r.settledAt);
+    expect(live.map((r) => r.targetCount)).toEqual([]); // b's settled (the fake lands at once); a's given back
+  });
+});
