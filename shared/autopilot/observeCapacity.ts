@@ -11,6 +11,7 @@ import type { ClusterSpec } from '../fleet/types.js';
 import { wakeWaiting } from '../executor/wakeWaiting.js';
 import type { PoolState } from '../ports/nodePools.js';
 import type { Ports } from '../executor/ports.js';
+import type { PoolRecord } from '../state/capacityState.js';
 import { refreshQuota } from '../executor/resizePool.js';
 import { errorMessage } from '../observability/logger.js';
 import { allocatedGpus } from '../planner/snapshot.js';
@@ -39,13 +40,14 @@ export async function observeCapacity(ports: Ports): Promise<{ pools: number; qu
     const perNode = gpusPerNode(ports.fleet.catalogue, read.pool.vmSize) || 1;
     const needed = Math.ceil(allocatedGpus(ledgers.get(cluster.id)) / perNode);
     const idle = read.pool.count > Math.max(needed, spec.minCount);
-    await capacity.mutatePool(cluster.id, spec.name, (cur) => {
+    const { value: record } = await capacity.mutatePool(cluster.id, spec.name, (cur) => {
       const idleSince = idle ? cur.idleSince ?? now.toISOString() : undefined;
       return { ...cur, observed: read.pool, observedAt: now.toISOString(), readFailedAt: undefined, ...(idleSince ? { idleSince } : { idleSince: undefined }) };
     });
-    const record = records.find((r) => r.clusterId === cluster.id && r.pool === spec.name);
-    await blockAsyncFailure(ports, cluster, spec.name, record?.observed, read.pool, record?.lastPutAt);
-    await settleInFlight(ports, reservations, record?.lastPutAt, cluster.id, spec.name, read.pool.count, read.pool.provisioningState);
+    const before = records.find((r) => r.clusterId === cluster.id && r.pool === spec.name);
+    await blockAsyncFailure(ports, cluster, spec.name, before?.observed, read.pool, before?.lastPutAt);
+    // The record as written after the read (not as listed when the pass began): a PUT claimed since is seen.
+    await settleInFlight(ports, reservations, record, cluster.id, spec.name, read.pool.count, read.pool.provisioningState);
   })));
 
   const reads = new Map((await capacity.quotaReads()).map((r) => [`${r.subscriptionId.toLowerCase()}|${r.region}`, r]));
@@ -93,19 +95,22 @@ async function blockAsyncFailure(ports: Ports, cluster: ClusterSpec, pool: strin
  * pool is seen in a terminal state: settled if it reached the target, released if it did not.
  */
 async function settleInFlight(
-  ports: Ports, reservations: readonly Reservation[], lastPutAt: string | undefined,
+  ports: Ports, reservations: readonly Reservation[], record: PoolRecord | undefined,
   clusterId: string, pool: string, count: number, provisioningState: string,
 ): Promise<void> {
   if (!['succeeded', 'failed', 'canceled'].includes(provisioningState.toLowerCase())) return;
   const now = ports.clock.now();
   const open = reservations.filter((r) =>
     r.clusterId === clusterId && r.pool === pool && !r.settledAt && Date.parse(r.expiresAt) > now.getTime() && r.targetCount !== undefined);
-  // Released only once its PUT was sent and the pool has since come back to rest below the target.
-  const putDone = lastPutAt !== undefined && now.getTime() - Date.parse(lastPutAt) > 30_000;
+  // Released only once its own PUT was sent (the pool's last PUT is this reservation's resize, more than 30 s before
+  // the read) and the pool has since come back to rest below the target. Any PUT would do before: a reservation
+  // whose resize had reserved and read the pool but not yet sent its PUT was released under an older PUT, and its
+  // nodes then came with no quota held for them (another plan could spend the same vCPUs).
+  const putDone = record?.lastPutAt !== undefined && now.getTime() - Date.parse(record.lastPutAt) > 30_000;
   for (const r of open) {
     if (count >= r.targetCount!) {
       await ports.state.capacity.settleReservation(r.key, now);
       await wakeWaiting(ports, r.jobs ?? []);
-    } else if (putDone) await ports.state.capacity.releaseReservation(r.key, now);
+    } else if (putDone && record?.lastPutKey === r.key) await ports.state.capacity.releaseReservation(r.key, now);
   }
 }

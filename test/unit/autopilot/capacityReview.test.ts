@@ -108,3 +108,22 @@ describe('two planners growing one pool at once', () => {
     expect(live.map((r) => r.targetCount)).toEqual([]); // b's settled (the fake lands at once); a's given back
   });
 });
+
+describe('a reconcile pass that observes the pool while a resize is about to PUT', () => {
+  it('does not release that resize\'s reservation (its nodes are coming)', async () => {
+    const f = setup(1);
+    f.provisionSlowly();
+    await reconcile(f.ports);
+    // An earlier PUT to the pool, long done.
+    await f.ports.state.capacity.mutatePool(f.clusters[0]!.id, 'gpu', (cur) => ({ ...cur, lastPutAt: new Date(f.now().getTime() - 5 * 60_000).toISOString() }));
+    const held = holdFirstRead(f);
+    const a = admitJob({ jobId: 'a', entrypoint: 'x', gpus: 3 }, f.ports);
+    await held.hit; // reserved and read; the PUT is next
+    await reconcile(f.ports); // sees the pool at rest below the reservation's target
+    held.release();
+    await a;
+    expect(f.nodePools.puts.map((p) => p.change)).toEqual([{ kind: 'count', count: 3 }]);
+    const live = (await f.ports.state.capacity.reservations()).filter((r) => Date.parse(r.expiresAt) > f.now().getTime() && !r.settledAt);
+    expect(live).toEqual([expect.objectContaining({ targetCount: 3, jobs: ['a'] })]);
+  });
+});
