@@ -11,7 +11,7 @@ import { gpusPerNode } from '../capacity/placementLimits.js';
 import { DEFAULT_CAPACITY_POLICY, type ResizeDecision } from '../capacity/planCapacity.js';
 import { errorMessage } from '../observability/logger.js';
 import { allocatedGpus } from '../planner/snapshot.js';
-import type { PoolState } from '../ports/nodePools.js';
+import type { ArmFailure, PoolState } from '../ports/nodePools.js';
 import type { Ports } from './ports.js';
 import { wakeWaiting } from './wakeWaiting.js';
 
@@ -87,29 +87,38 @@ export async function resizePoolOutcome(decision: ResizeDecision, ports: Ports):
   let outcome: string;
   let status: ResizeOutcome['status'] = 'applied';
   let failureClass: string | undefined;
-  if (result.ok && !TERMINAL.has(result.pool.provisioningState.toLowerCase())) {
+  const state = result.ok ? result.pool.provisioningState.toLowerCase() : undefined;
+  if (result.ok && !TERMINAL.has(state!)) {
     // ARM took it and is still provisioning: the reservation holds the quota until reconcile sees the pool at
     // rest (settled at the target, released below it; a failure there is blocked like one seen here).
     await capacity.observePool(result.pool, done);
     outcome = `${decision.pool} on ${clusterName(decision.clusterId)}: ${describe(decision)} accepted, ${result.pool.provisioningState} (reconcile follows it)`;
-  } else if (result.ok) {
+  } else if (result.ok && state === 'succeeded') {
     await capacity.observePool(result.pool, done);
     if (decision.reservation) await capacity.settleReservation(decision.reservation.key, done);
-    if (decision.direction === 'up' && result.pool.provisioningState.toLowerCase() === 'succeeded') await wakeWaiting(ports, decision.jobs);
+    if (decision.direction === 'up') await wakeWaiting(ports, decision.jobs);
     outcome = `${decision.pool} on ${clusterName(decision.clusterId)}: ${describe(decision)} (${result.pool.provisioningState})`;
   } else {
+    // A follow that stopped can report the pool at rest Failed or Canceled (the operation ended between the last
+    // poll and the read after it): nothing was added, so this is the operation's failure, not a success. Settled,
+    // its reservation made the planner count nodes that never came; and blockAsyncFailure skips a pool already
+    // observed Failed, so the capacity error was never blocked.
+    if (result.ok) await capacity.observePool(result.pool, done);
+    const failure: ArmFailure = result.ok
+      ? result.pool.provisioningError ?? { class: 'transient', code: 'OperationFailed', message: `the operation ended ${result.pool.provisioningState}` }
+      : result.failure;
     // A transient failure after the PUT went out may still be scaling: keep the reservation; reconcile
     // settles or releases it once it sees the pool in a terminal state.
     status = 'refused';
-    failureClass = result.failure.class;
-    if (result.failure.class !== 'transient') await giveBack();
+    failureClass = failure.class;
+    if (result.ok || failure.class !== 'transient') await giveBack();
     const size = ports.fleet.catalogue.get(decision.vmSize.toLowerCase());
-    const block = blockFromFailure(result.failure, {
+    const block = blockFromFailure(failure, {
       region: decision.region, family: size?.family ?? decision.vmSize, subscriptionId: decision.subscriptionId,
       clusterId: decision.clusterId, pool: decision.pool, spot: read.pool.spot,
     }, done);
     if (block) await capacity.recordBlock(block, done);
-    outcome = `${describe(decision)} failed: ${result.failure.class} (${result.failure.code}) ${result.failure.message.slice(0, 200)}${block ? '; blocked for a while, planning elsewhere' : ''}`;
+    outcome = `${describe(decision)} failed: ${failure.class} (${failure.code}) ${failure.message.slice(0, 200)}${block ? '; blocked for a while, planning elsewhere' : ''}`;
   }
   if (decision.direction === 'down') await capacity.mutatePool(decision.clusterId, decision.pool, (cur) => ({ ...cur, shrinkingTo: undefined }));
   // Best effort: observeCapacity reads stale quota anyway.

@@ -127,3 +127,26 @@ describe('a reconcile pass that observes the pool while a resize is about to PUT
     expect(live).toEqual([expect.objectContaining({ targetCount: 3, jobs: ['a'] })]);
   });
 });
+
+describe('a resize whose follow ends with the pool Failed', () => {
+  it('is a failure: quota given back, the capacity error blocked, nobody woken', async () => {
+    const f = setup(1);
+    await reconcile(f.ports);
+    // The follow stopped; the GET that reports the pool found the operation had just failed.
+    f.nodePools.resize = async (current, change) => {
+      f.nodePools.puts.push({ ref: current.ref, change });
+      const failed: PoolState = { ...current, provisioningState: 'Failed', eTag: 'e2',
+        provisioningError: { class: 'capacityUnavailable', code: 'ZonalAllocationFailed', message: 'Allocation failed in zone 1.' } };
+      f.nodePools.pools.set(f.key, failed);
+      return { ok: true, pool: failed };
+    };
+    expect(await admitJob({ jobId: 'w', entrypoint: 'x', gpus: 3 }, f.ports)).toMatchObject({ result: 'waiting' });
+    expect(f.nodePools.puts).toHaveLength(1);
+    const reservations = await f.ports.state.capacity.reservations();
+    expect(reservations).toHaveLength(1);
+    expect(reservations[0]!.settledAt).toBeUndefined();
+    expect(Date.parse(reservations[0]!.expiresAt)).toBeLessThanOrEqual(f.now().getTime());
+    expect(await f.ports.state.capacity.blocks(f.now())).toEqual([expect.objectContaining({ scope: 'regionFamily', region: 'eastus2', code: 'ZonalAllocationFailed' })]);
+    expect(f.queue.drain().map((m) => m.messageId)).toEqual(['w:1:wait1']);
+  });
+});
