@@ -77,7 +77,10 @@ export async function observeCapacity(ports: Ports): Promise<{ pools: number; qu
  */
 async function blockAsyncFailure(ports: Ports, cluster: ClusterSpec, pool: string, before: PoolState | undefined, now: PoolState, lastPutAt: string | undefined): Promise<void> {
   if (!now.provisioningError || now.provisioningState.toLowerCase() !== 'failed' || !lastPutAt) return;
-  if (before && before.provisioningState.toLowerCase() === 'failed') return; // already seen at rest as Failed
+  // Already seen at rest as Failed: the same pool state (its eTag). Not any Failed seen before: a pool still Failed
+  // from an older failure when a resize read it before its PUT, whose follow then broke off (a poll's 500), had its
+  // new failure never blocked — and the next plan PUT into it again every minute.
+  if (before && before.provisioningState.toLowerCase() === 'failed' && before.eTag === now.eTag) return;
   const at = ports.clock.now();
   const size = ports.fleet.catalogue.get(now.vmSize.toLowerCase());
   const block = blockFromFailure(now.provisioningError, {

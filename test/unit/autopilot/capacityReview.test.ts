@@ -150,3 +150,32 @@ describe('a resize whose follow ends with the pool Failed', () => {
     expect(f.queue.drain().map((m) => m.messageId)).toEqual(['w:1:wait1']);
   });
 });
+
+describe('a capacity failure ARM reports after a follow that broke off', () => {
+  it('is blocked when reconcile sees it, even though the pool was already Failed (an older failure) before the PUT', async () => {
+    const f = setup(1);
+    // An older failure, its block long expired: the pool still says Failed.
+    const old = f.nodePools.pools.get(f.key)!;
+    f.nodePools.pools.set(f.key, { ...old, provisioningState: 'Failed', eTag: 'e0',
+      provisioningError: { class: 'capacityUnavailable', code: 'ZonalAllocationFailed', message: 'Allocation failed in zone 2 (yesterday).' } });
+    await reconcile(f.ports);
+    // ARM takes the PUT; a status poll fails (500) and the follow gives up: no clear answer.
+    f.nodePools.resize = async (current, change) => {
+      f.nodePools.puts.push({ ref: current.ref, change });
+      f.nodePools.pools.set(f.key, { ...current, count: 3, provisioningState: 'Scaling', eTag: 'e1', provisioningError: undefined });
+      return { ok: false, failure: { class: 'transient', code: 'InternalServerError', message: 'poll failed', statusCode: 500 } };
+    };
+    expect(await admitJob({ jobId: 'w', entrypoint: 'x', gpus: 3 }, f.ports)).toMatchObject({ result: 'waiting' });
+    expect(f.nodePools.puts).toHaveLength(1);
+    // The operation fails later, with nobody following it.
+    f.nodePools.pools.set(f.key, { ...old, provisioningState: 'Failed', eTag: 'e2',
+      provisioningError: { class: 'capacityUnavailable', code: 'ZonalAllocationFailed', message: 'Allocation failed in zone 1.' } });
+    f.advance(40_000);
+    await reconcile(f.ports);
+    expect(await f.ports.state.capacity.blocks(f.now())).toEqual([expect.objectContaining({ scope: 'regionFamily', region: 'eastus2', code: 'ZonalAllocationFailed' })]);
+    // Not a PUT a minute into the same failure.
+    f.advance(30_000);
+    await reconcile(f.ports);
+    expect(f.nodePools.puts).toHaveLength(1);
+  });
+});
