@@ -15,7 +15,7 @@ import type { ClusterSpec, JobRecord } from '../fleet/types.js';
 import { attemptOf, JobSpecError, messageIdOf, parseJobMessage, sameSpec, submissionIdOf, type JobMessage, type JobSpec } from '../jobs/jobSpec.js';
 import { errorMessage } from '../observability/logger.js';
 import { place, type Rejection } from '../planner/placement.js';
-import { allocatedGpus, clusterGpus } from '../planner/snapshot.js';
+import { allocatedGpus, clusterGpus, type FleetSnapshot } from '../planner/snapshot.js';
 import { isPermanentRayError } from '../ports/rayJobs.js';
 import { executePlan } from '../executor/execute.js';
 import { applyGuards } from '../planner/guards.js';
@@ -84,7 +84,7 @@ export async function admitJob(body: unknown, ports: Ports): Promise<AdmitOutcom
     }
     if (held) await release(ports, held.clusterId, submissionId); // its region went bad meanwhile: choose again
     const placement = place(snapshot, effective, avoid);
-    if (!placement.placed) return wait(job, message, placement.why, placement.rejected, ports);
+    if (!placement.placed) return wait(job, message, placement.why, placement.rejected, ports, snapshot);
     const cluster = placement.cluster;
     const { value: ledger } = await ports.state.mutateLedger(cluster.id, (cur) => {
       if (submissionId in cur.allocations || clusterGpus(snapshot, cluster) - allocatedGpus(cur) < job.spec.gpus) return undefined;
@@ -164,7 +164,7 @@ function newRecord(spec: JobSpec, m: JobMessage, attempt: number, now: Date): Jo
 }
 
 /** Nothing fits now: wait with scheduled redelivery and exponential backoff. */
-async function wait(job: JobRecord, message: JobMessage, why: string, rejected: readonly Rejection[], ports: Ports): Promise<AdmitOutcome> {
+async function wait(job: JobRecord, message: JobMessage, why: string, rejected: readonly Rejection[], ports: Ports, seen?: FleetSnapshot): Promise<AdmitOutcome> {
   const now = ports.clock.now();
   const policy = ports.fleet.policy;
   const waits = job.waits + 1;
@@ -176,7 +176,7 @@ async function wait(job: JobRecord, message: JobMessage, why: string, rejected: 
     // for capacity again.
     await ports.state.mutateJob(job.jobId, (cur) => cur && cur.attempt === job.attempt && cur.state === 'waiting' && cur.retryAt === job.retryAt
       ? withEvent({ ...cur, reason: detailNow }, now, 'waiting', `still no room; next try at ${job.retryAt}: ${detailNow}`) : undefined);
-    await growForWaiting(job.jobId, ports);
+    await growForWaiting(job.jobId, ports, seen);
     return { settle: 'complete', result: 'waiting', detail: detailNow, rejected };
   }
   if (waits > policy.maxWaits) {
@@ -192,7 +192,7 @@ async function wait(job: JobRecord, message: JobMessage, why: string, rejected: 
   await ports.state.mutateJob(job.jobId, (cur) => cur && cur.attempt === job.attempt && cur.waits < waits && !DONE_STATES.has(cur.state)
     ? withEvent({ ...cur, state: 'waiting', waits, retryAt: new Date(now.getTime() + delay).toISOString(), reason: detail }, now, 'waiting', `retry in ${Math.round(delay / 1000)} s: ${detail}`)
     : undefined);
-  await growForWaiting(job.jobId, ports);
+  await growForWaiting(job.jobId, ports, seen);
   return { settle: 'complete', result: 'waiting', detail, rejected };
 }
 
@@ -202,10 +202,13 @@ async function wait(job: JobRecord, message: JobMessage, why: string, rejected: 
  * as reconcile, so both agree on the resize (same key) and one PUT per pool per minute still holds. Best
  * effort: reconcile plans it anyway.
  */
-async function growForWaiting(jobId: string, ports: Ports): Promise<void> {
+async function growForWaiting(jobId: string, ports: Ports, seen?: FleetSnapshot): Promise<void> {
   try {
     const now = ports.clock.now();
-    const snapshot = await ports.state.snapshot(now);
+    // The snapshot placement just read, when there is one: a second full read (every job record, ~10k at DESIGN
+    // scale) on every waiting delivery doubled the cost of each. This job counts as demand in it either way (queued
+    // or waiting), and a plan made from it that another PUT overtook is refused by the resize's claim.
+    const snapshot = seen ?? await ports.state.snapshot(now);
     if (!snapshot.capacity) return;
     const capacity = planCapacityActions(snapshot, now);
     const ups = capacity.actions.filter((a) => a.kind === 'resizePool' && a.decision.direction === 'up');

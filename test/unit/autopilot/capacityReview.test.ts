@@ -179,3 +179,19 @@ describe('a capacity failure ARM reports after a follow that broke off', () => {
     expect(f.nodePools.puts).toHaveLength(1);
   });
 });
+
+describe('the cost of a waiting delivery', () => {
+  it('reads every job record once (for placement), not a second time to ask for capacity', async () => {
+    const f = setup(1);
+    await reconcile(f.ports);
+    const list = f.store.list.bind(f.store);
+    let jobLists = 0;
+    f.store.list = (async (partition: string) => {
+      if (partition === 'job') jobLists++;
+      return list(partition);
+    }) as typeof f.store.list;
+    expect(await admitJob({ jobId: 'w', entrypoint: 'x', gpus: 3 }, f.ports)).toMatchObject({ result: 'waiting' });
+    expect(f.nodePools.puts).toHaveLength(1); // it did ask for capacity
+    expect(jobLists).toBe(1);
+  });
+});
