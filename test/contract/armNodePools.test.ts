@@ -266,6 +266,27 @@ describe('ArmNodePools against the ARM face', () => {
     expect(await read('gpumanual')).toMatchObject({ provisioningState: 'Failed', provisioningError: { class: 'capacityUnavailable', code: 'ZonalAllocationFailed' } });
   });
 
+  it('a PUT that has no answer when followMs runs out is not reported as taken: a transient failure, nothing changed', async () => {
+    twin.injectFault({ pool: 'gpumanual', kind: 'timeout', on: 'put', times: 1 });
+    const t0 = Date.now();
+    const f = failure(await adapter({ updateIntervalInMs: 50, requestTimeoutMs: 5000 }).resize(await read('gpumanual'), { kind: 'count', count: 4 }, { followMs: 200 }));
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(f).toMatchObject({ class: 'transient' });
+    expect(twin.pool(CLUSTER, 'gpumanual')).toMatchObject({ count: 2, acceptedPuts: 0 });
+  });
+
+  it('an operation that fails just as the follow stops is reported with the pool at rest Failed (the executor treats it as the failure)', async () => {
+    await setUp({ provisioningMs: 300 });
+    twin.injectFault({ clusterId: CLUSTER, pool: 'gpumanual', kind: 'zonalAllocationFailed', times: 1 });
+    // Polls at 0 and 200 ms say InProgress; the follow stops at 250 ms, the next poll (400 ms) is cut off, and the
+    // read after it finds the operation ended (300 ms) Failed: ok with the pool Failed (on a slow machine the 200 ms poll
+    // may see the failure itself). Either way it never reads as the nodes having come.
+    const r = await adapter({ updateIntervalInMs: 200 }).resize(await read('gpumanual'), { kind: 'count', count: 4 }, { followMs: 250 });
+    const pool = r.ok ? r.pool : undefined;
+    if (pool) expect(pool).toMatchObject({ count: 2, provisioningState: 'Failed', provisioningError: { class: 'capacityUnavailable', code: 'ZonalAllocationFailed' } });
+    else expect(failure(r)).toMatchObject({ class: 'capacityUnavailable', code: 'ZonalAllocationFailed' });
+  });
+
   it('applies a sticky region × family fault to every pool of that family until cleared', async () => {
     const fault = twin.injectFault({ region: 'eastus2', family: H100_FAMILY, kind: 'zonalAllocationFailed' });
     expect(failure(await pools.resize(await read('gpumanual'), { kind: 'count', count: 3 })).code).toBe('ZonalAllocationFailed');
