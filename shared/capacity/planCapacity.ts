@@ -177,7 +177,7 @@ interface PoolWork {
   readonly bucketNames: readonly string[];
   /** The ledger's room in each bucket before this plan (aligned with bucketKeys). */
   readonly rooms: readonly BucketRoom[];
-  /** An unexpired reservation is growing it. */
+  /** An unexpired reservation grew it (in flight or landed): not shrunk meanwhile. */
   readonly growing: boolean;
   /** GPUs in use (attributed, see CapacityPool.allocatedGpus). */
   readonly usedGpus: number;
@@ -211,8 +211,11 @@ export function planCapacity(input: CapacityInput, now: Date): CapacityPlan {
   const heldFromFree = new Map<string, number>();
   /** jobId → the pool an in-flight scale-up is bringing nodes to for it. */
   const earmarks = new Map<string, { key: string; expiresAt: string }>();
+  /** Pools a live scale-up (in flight, or landed within its reservation) grew: not shrunk yet. */
+  const grown = new Set<string>();
   for (const r of live) {
     if (r.clusterId === undefined || r.pool === undefined || r.targetCount === undefined) continue;
+    grown.add(`${r.clusterId.toLowerCase()}/${r.pool}`);
     // Settled: the nodes are there and count like any other (it still holds quota until a usages read includes them,
     // see reservedByBucket). Counted as coming, its jobs that still wait — others were placed on the new nodes first —
     // were told they "fit on nodes already coming for them" and nothing grew for them until the reservation expired
@@ -281,7 +284,7 @@ export function planCapacity(input: CapacityInput, now: Date): CapacityPlan {
       input: p, key, label, region: p.region, subscriptionId, size, spot, autoscale, count, effective, maxCount: p.spec.maxCount,
       healthWhy, growWhyNot, bucketNames: names, bucketKeys: subscriptionId ? names.map((n) => bucketKey(subscriptionId, p.region, n)) : [],
       rooms: subscriptionId ? names.map((n) => roomOf(subscriptionId, p.region, n)) : [],
-      growing: pendingTarget.has(key), usedGpus, added: 0, assignedGpus: 0, jobs: [],
+      growing: grown.has(key), usedGpus, added: 0, assignedGpus: 0, jobs: [],
       // Jobs already placed on the coming nodes (allocated beyond the nodes that were there) use them up.
       ...freeOf(key, settledNodes, effective, gpn, usedGpus, p.allocatedGpus === undefined ? Math.max(0, Math.min(clusterAllocated, effective * gpn) - settledNodes * gpn) : 0),
     };
@@ -509,7 +512,7 @@ export function planCapacity(input: CapacityInput, now: Date): CapacityPlan {
     let whyNot: string | undefined;
     if (t - idleSince < policy.scaleDownCooldownMs) whyNot = `idle for ${seconds(t - idleSince)}, shrinks after ${seconds(policy.scaleDownCooldownMs)}`;
     else if (!sub) whyNot = 'no subscription in the cluster id';
-    else if (p.growing) whyNot = 'a scale-up is still in flight';
+    else if (p.growing) whyNot = 'a scale-up is in flight or just landed';
     else if (!TERMINAL_STATES.has(obs.provisioningState.toLowerCase())) whyNot = `${obs.provisioningState} (an operation is in progress)`;
     else if (lastPut !== undefined && t - lastPut < policy.putIntervalMs) whyNot = `last PUT ${seconds(t - lastPut)} ago (1 per ${seconds(policy.putIntervalMs)})`;
     else {

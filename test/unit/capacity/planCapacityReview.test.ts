@@ -39,6 +39,22 @@ describe('a job whose scale-up landed while others took its nodes', () => {
   });
 });
 
+describe('a pool whose scale-up just landed', () => {
+  it('is not shrunk while that scale-up\'s reservation lives, even idle past the cool-down (the nodes just came)', () => {
+    const grown: Reservation = {
+      key: 'r2', subscriptionId: SUB, region: 'westus3', family: A, spot: false, vcpus: 72, expiresAt: new Date(NOW.getTime() + 10 * 60_000).toISOString(),
+      clusterId: clusterId('westus3'), pool: 'gpu1', fromCount: 9, targetCount: 12, nodes: 3, jobs: [], settledAt: ago(60_000),
+    };
+    const plan = planCapacity(input({
+      pools: [pool({ vmSize: A100, count: 12, maxCount: 16, lastPutAt: ago(6 * 60_000), idleSince: ago(11 * 60_000) })],
+      reads: [read('westus3', { [A]: [288, 1000] })], reservations: [grown],
+      allocatedGpus: new Map([[clusterId('westus3'), 8]]),
+    }), NOW);
+    expect(plan.resizes).toEqual([]);
+    expect(plan.reasons).toContain('pool gpu1 on aks-westus3-a: not shrunk: a scale-up is in flight or just landed');
+  });
+});
+
 describe('a queued job that may go back to a region it was moved away from', () => {
   it('needs no growth when that region has free GPUs now and no other does (placement takes them)', () => {
     const pools = [pool({ region: 'eastus2', count: 1 }), pool({ region: 'westus3', count: 0 })];
