@@ -295,6 +295,12 @@ async function replaceNode(action: Extract<Action, { kind: 'replaceNode' }>, por
     await settle(ours, `asked at ${stored.find((n) => n?.replacement)?.replacement?.at}; the pool has moved on since (${result.text})`);
     return result.text;
   }
+  // The identical resize went out as another action (planCapacity's, for the jobs these nodes displaced: same pool,
+  // from → to, same key): that is this replacement. Released, the next pass planned another node from the grown
+  // pool (two nodes for one failure), and the shared reservation was given back while its nodes were coming. Kept
+  // pending, not done: reconcile finishes it with this decision once that operation is over (the pool moved on:
+  // replaced; it did not take: this one sends it).
+  if (result.status === 'stale' && result.sameResize) throw new NotApplicableError(`${result.text}; the same resize went out as another action, reconcile confirms it`);
   // Another replacement (or resize) of the pool got there first, or the eTag moved: nothing was added for
   // these nodes. Not marked replaced, so the next pass plans their replacement from the pool as it is now.
   // A transient failure may have come after ARM took the PUT: the mark stays pending and reconcile finishes it.

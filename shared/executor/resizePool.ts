@@ -32,6 +32,12 @@ export interface ResizeOutcome {
   readonly status: 'applied' | 'stale' | 'refused' | 'skipped';
   readonly text: string;
   readonly failureClass?: string;
+  /**
+   * Stale because the identical resize (same key: same pool, from → to, after the same PUT) was claimed by another
+   * action — planCapacity's resize for the jobs a failed node displaced and that node's replacement plan the same
+   * growth. Its reservation (same key) is that resize's and is kept; whether its PUT took is known once it is over.
+   */
+  readonly sameResize?: boolean;
 }
 
 export async function resizePoolOutcome(decision: ResizeDecision, ports: Ports): Promise<ResizeOutcome> {
@@ -50,8 +56,10 @@ export async function resizePoolOutcome(decision: ResizeDecision, ports: Ports):
   }
   await capacity.observePool(read.pool, now);
   if (!stillApplies(decision, read.pool)) {
-    await giveBack();
-    return { status: 'stale', text: `${decision.pool} changed since planning (count ${read.pool.count}, ${read.pool.provisioningState}); re-planned next pass` };
+    // The identical resize went out as another action: the shared reservation is its own (see sameResize).
+    const same = (await capacity.pool(decision.clusterId, decision.pool))?.lastPutKey === decision.key;
+    if (!same) await giveBack();
+    return { status: 'stale', text: `${decision.pool} changed since planning (count ${read.pool.count}, ${read.pool.provisioningState}); re-planned next pass`, ...(same ? { sameResize: true } : {}) };
   }
   const target = decision.mode === 'count' ? decision.to : decision.toRange.maxCount;
   if (decision.direction === 'down') {
@@ -68,19 +76,21 @@ export async function resizePoolOutcome(decision: ResizeDecision, ports: Ports):
   // planned from: two of them at once (admissions of waiting jobs, reconcile, a replacement beside a resize of the
   // same pool) planned different resizes (different keys), and both PUT — the second within the minute (AKS's
   // bucket; a 412 or 429 at best) and its quota reserved twice meanwhile. A resize planned before another PUT to
-  // its pool, within the minute of that PUT, is stale (past it, the read above judges the pool as it is); a retry of
-  // the same resize (its key) keeps its claim. `lastPutKey` also tells reconcile whose PUT went out (observeCapacity).
+  // its pool, within the minute of that PUT, is stale (past it, the read above judges the pool as it is) — even one
+  // with the same key: two actions can carry the identical resize (see sameResize). `lastPutKey` also tells
+  // reconcile whose PUT went out (observeCapacity).
   const basis = plannedAfter(decision);
   const claimAt = ports.clock.now();
   const claim = await capacity.mutatePool(decision.clusterId, decision.pool, (cur) =>
-    basis !== undefined && cur.lastPutKey !== decision.key && cur.lastPutAt !== undefined && cur.lastPutAt !== basis
+    basis !== undefined && cur.lastPutAt !== undefined && cur.lastPutAt !== basis
       && claimAt.getTime() - Date.parse(cur.lastPutAt) < DEFAULT_CAPACITY_POLICY.putIntervalMs
       ? undefined
       : { ...cur, lastPutAt: claimAt.toISOString(), lastPutKey: decision.key });
   if (!claim.changed) {
-    await giveBack();
+    const same = claim.value?.lastPutKey === decision.key;
+    if (!same) await giveBack();
     if (decision.direction === 'down') await capacity.mutatePool(decision.clusterId, decision.pool, (cur) => ({ ...cur, shrinkingTo: undefined }));
-    return { status: 'stale', text: `${decision.pool} was resized by another plan since planning (last PUT ${claim.value?.lastPutAt}); re-planned next pass` };
+    return { status: 'stale', text: `${decision.pool} was resized by another ${same ? 'action with the same resize' : 'plan'} since planning (last PUT ${claim.value?.lastPutAt}); re-planned next pass`, ...(same ? { sameResize: true } : {}) };
   }
   const result = await ports.nodePools.resize(read.pool, decision.change, { followMs: RESIZE_FOLLOW_MS });
   const done = ports.clock.now();

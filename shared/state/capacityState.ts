@@ -39,6 +39,10 @@ export class CapacityState {
     return (await this.store.list<PoolRecord>('pool')).map((e) => e.value);
   }
 
+  async pool(clusterId: string, pool: string): Promise<PoolRecord | undefined> {
+    return (await this.store.get<PoolRecord>('pool', poolKey(clusterId, pool)))?.value;
+  }
+
   mutatePool(clusterId: string, pool: string, decide: (cur: PoolRecord) => PoolRecord | undefined) {
     return mutate<PoolRecord>(this.store, 'pool', poolKey(clusterId, pool), (cur) => decide(cur ?? { clusterId, pool }));
   }

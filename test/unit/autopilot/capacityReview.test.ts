@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { admitJob } from '../../../shared/autopilot/admitJob.js';
 import { reconcile } from '../../../shared/autopilot/reconcile.js';
+import { executePlan } from '../../../shared/executor/execute.js';
 import type { ClusterSpec } from '../../../shared/fleet/types.js';
 import type { PoolChange, PoolState } from '../../../shared/ports/nodePools.js';
 import { fakePorts } from '../../support/fakes.js';
@@ -193,5 +194,79 @@ describe('the cost of a waiting delivery', () => {
     expect(await admitJob({ jobId: 'w', entrypoint: 'x', gpus: 3 }, f.ports)).toMatchObject({ result: 'waiting' });
     expect(f.nodePools.puts).toHaveLength(1); // it did ask for capacity
     expect(jobLists).toBe(1);
+  });
+});
+
+describe('a replacement and a resize for waiting jobs that want the same growth', () => {
+  // A node of the pool failed and its 1-GPU job waits: planCapacity (the job) and planReplacement (the node) both plan
+  // the pool 8 → 9 from the same state, so the same resize key, but as two actions (resizePool and replace:<key>).
+  async function twoActions() {
+    const f = setup(8);
+    f.provisionSlowly();
+    await reconcile(f.ports);
+    const c = f.clusters[0]!;
+    const key = `resize:${c.id}/gpu:8->9:after:none`;
+    const base = {
+      key, clusterId: c.id, region: 'eastus2', subscriptionId: SUB, pool: 'gpu', vmSize: 'Standard_NC24ads_A100_v4', direction: 'up' as const,
+      nodes: 1, change: { kind: 'count' as const, count: 9 }, mode: 'count' as const, from: 8, to: 9,
+    };
+    const reservation = (jobs: string[]) => ({ key, subscriptionId: SUB, region: 'eastus2', family: FAMILY, spot: false, vcpus: 24,
+      expiresAt: new Date(T0 + 20 * 60_000).toISOString(), clusterId: c.id, pool: 'gpu', fromCount: 8, targetCount: 9, nodes: 1, jobs });
+    const forJob = { ...base, jobs: ['j'], reservation: reservation(['j']), reason: 'grow for j' };
+    const forNode = { ...base, jobs: [], reservation: reservation([]), reason: 'replace n0' };
+    await f.ports.state.mutateNode(c.id, 'n0', () => ({ clusterId: c.id, region: 'eastus2', node: 'n0', pool: 'gpu', cause: 'gpuFault', openedAt: f.now().toISOString(),
+      lastAt: f.now().toISOString(), bad: true, flaps: 0, replace: true, detail: 'XID 79', signals: [] }) as never);
+    return {
+      f, c, key,
+      resize: { kind: 'resizePool' as const, key, decision: forJob, reason: forJob.reason },
+      replace: { kind: 'replaceNode' as const, key: `replace:${key}`, clusterId: c.id, node: 'n0', openedAt: f.now().toISOString(), decision: forNode, reason: forNode.reason },
+    };
+  }
+  /** The operation ends; reconcile passes later (a pending replacement is finished after 2 min). */
+  async function landAndFinish(f: ReturnType<typeof setup>) {
+    f.land();
+    f.advance(3 * 60_000);
+    await reconcile(f.ports);
+  }
+  const live = async (f: ReturnType<typeof setup>) => (await f.ports.state.capacity.reservations()).filter((r) => Date.parse(r.expiresAt) > f.now().getTime() && !r.settledAt);
+
+  it('side by side in one plan: one PUT, the reservation they share is kept, and the node counts as replaced', async () => {
+    const { f, c, resize, replace } = await twoActions();
+    await executePlan({ trigger: ['reconcile'], actions: [resize, replace], reasons: [] }, f.ports);
+    expect(f.nodePools.puts).toHaveLength(1);
+    expect(await live(f)).toEqual([expect.objectContaining({ targetCount: 9 })]);
+    await landAndFinish(f);
+    expect(f.nodePools.puts).toHaveLength(1);
+    expect((await f.ports.state.node(c.id, 'n0'))!.replacement).toMatchObject({ outcome: expect.stringMatching(/moved on/) });
+    expect((await f.ports.state.node(c.id, 'n0'))!.replacement!.pending).toBeUndefined();
+  });
+
+  it('one after the other: the second finds the same resize sent, and does not ask for another node later', async () => {
+    const { f, c, resize, replace } = await twoActions();
+    await executePlan({ trigger: ['waiting:j'], actions: [resize], reasons: [] }, f.ports);
+    await executePlan({ trigger: ['n0'], actions: [replace], reasons: [] }, f.ports);
+    expect(f.nodePools.puts).toHaveLength(1);
+    expect(await live(f)).toEqual([expect.objectContaining({ targetCount: 9 })]);
+    await landAndFinish(f);
+    expect(f.nodePools.puts).toHaveLength(1);
+    expect((await f.ports.state.node(c.id, 'n0'))!.replacement).toMatchObject({ outcome: expect.stringMatching(/moved on/) });
+    expect((await f.ports.state.node(c.id, 'n0'))!.replacement!.pending).toBeUndefined();
+  });
+
+  it('when the PUT of the other action did not take, the replacement is sent from its own decision', async () => {
+    const { f, c, resize, replace } = await twoActions();
+    const resizeFn = f.nodePools.resize;
+    f.nodePools.resize = async (current, change) => {
+      f.nodePools.puts.push({ ref: current.ref, change });
+      return { ok: false, failure: { class: 'throttled', code: 'Throttled', message: 'retry in 60 s', statusCode: 429, retryAfterMs: 60_000 } };
+    };
+    await executePlan({ trigger: ['waiting:j'], actions: [resize], reasons: [] }, f.ports);
+    f.nodePools.resize = resizeFn;
+    await executePlan({ trigger: ['n0'], actions: [replace], reasons: [] }, f.ports);
+    expect(f.nodePools.puts).toHaveLength(1); // not within the minute of the throttled one
+    f.advance(3 * 60_000);
+    await reconcile(f.ports);
+    expect(f.nodePools.puts.map((p) => p.change)).toEqual([{ kind: 'count', count: 9 }, { kind: 'count', count: 9 }]);
+    expect((await f.ports.state.node(c.id, 'n0'))!.replacement).toMatchObject({ outcome: expect.stringMatching(/8 → 9 nodes accepted/) });
   });
 });
