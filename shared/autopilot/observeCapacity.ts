@@ -6,7 +6,7 @@
 import type { Reservation } from '../capacity/ledger.js';
 import { gpusPerNode } from '../capacity/placementLimits.js';
 import { subscriptionOf } from '../capacity/planCapacity.js';
-import { blockFromFailure } from '../capacity/capacityErrors.js';
+import { blockFromFailure, sameBlockScope } from '../capacity/capacityErrors.js';
 import type { ClusterSpec } from '../fleet/types.js';
 import { wakeWaiting } from '../executor/wakeWaiting.js';
 import type { PoolState } from '../ports/nodePools.js';
@@ -87,8 +87,9 @@ async function blockAsyncFailure(ports: Ports, cluster: ClusterSpec, pool: strin
     region: cluster.region, family: size?.family ?? now.vmSize, subscriptionId: subscriptionOf(cluster.id) ?? '', clusterId: cluster.id, pool, spot: now.spot,
   }, at);
   // The same failure may already be blocked (the resize saw it itself, within the time it followed the operation).
-  const known = block && (await ports.state.capacity.blocks(at)).some((b) => b.code === block.code && b.scope === block.scope
-    && (b.scope === 'pool' ? b.clusterId === cluster.id && b.pool === pool : b.region === cluster.region));
+  // Same scope as recordBlock keeps (family and subscription included): matched on the region alone, a block of
+  // another family for the same code (H100s out) left this family's failure unblocked, and its pool was PUT again.
+  const known = block && (await ports.state.capacity.blocks(at)).some((b) => b.code === block.code && sameBlockScope(b, block));
   if (block && !known) await ports.state.capacity.recordBlock(block, at);
   ports.log.warn(`${cluster.name}/${pool}: the resize failed after ARM accepted it: ${now.provisioningError.code}`, { message: now.provisioningError.message.slice(0, 300), blocked: !!block });
 }

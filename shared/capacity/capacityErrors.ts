@@ -108,6 +108,9 @@ const identity = (b: CapacityBlock): string =>
     ? `pool|${b.clusterId.toLowerCase()}|${b.pool}`
     : `rf|${b.region.toLowerCase()}|${b.family.replace(/\s+/g, '').toLowerCase()}|${(b.subscriptionId ?? '*').toLowerCase()}|${b.errorClass}`;
 
+/** Same scope (what recordBlock keeps one entry for): pool, or region × family × subscription × error class. */
+export const sameBlockScope = (a: CapacityBlock, b: CapacityBlock): boolean => identity(a) === identity(b);
+
 /** Drops what has expired; one entry per scope (the later `until` wins), in a stable order. */
 export function recordBlock(entries: readonly CapacityBlock[], block: CapacityBlock, now: Date): CapacityBlock[] {
   const byId = new Map<string, CapacityBlock>();

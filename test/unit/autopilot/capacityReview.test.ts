@@ -270,3 +270,24 @@ describe('a replacement and a resize for waiting jobs that want the same growth'
     expect((await f.ports.state.node(c.id, 'n0'))!.replacement).toMatchObject({ outcome: expect.stringMatching(/8 → 9 nodes accepted/) });
   });
 });
+
+describe('an async capacity failure in a region where another family is already blocked for the same error', () => {
+  it('blocks this family too (not taken for the other family\'s block)', async () => {
+    const f = setup(1);
+    f.provisionSlowly();
+    await reconcile(f.ports);
+    // H100s are out in eastus2 (ZonalAllocationFailed) for a while.
+    await f.ports.state.capacity.recordBlock({ scope: 'regionFamily', region: 'eastus2', family: 'standardNDSH100v5Family', subscriptionId: SUB, errorClass: 'capacityUnavailable',
+      code: 'ZonalAllocationFailed', until: new Date(T0 + 15 * 60_000).toISOString(), reason: 'H100 out' }, f.now());
+    expect(await admitJob({ jobId: 'w', entrypoint: 'x', gpus: 3 }, f.ports)).toMatchObject({ result: 'waiting' });
+    expect(f.nodePools.puts).toHaveLength(1);
+    // The A100 scale-up fails later with the same code.
+    const pool = f.nodePools.pools.get(f.key)!;
+    f.nodePools.pools.set(f.key, { ...pool, count: 1, provisioningState: 'Failed', eTag: 'e9',
+      provisioningError: { class: 'capacityUnavailable', code: 'ZonalAllocationFailed', message: 'Allocation failed in zone 1.' } });
+    f.advance(31_000);
+    await reconcile(f.ports);
+    const blocks = await f.ports.state.capacity.blocks(f.now());
+    expect(blocks.map((b) => (b.scope === 'regionFamily' ? b.family : b.pool).toLowerCase()).sort()).toEqual([FAMILY.toLowerCase(), 'standardndsh100v5family'].sort());
+  });
+});
