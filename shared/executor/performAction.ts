@@ -5,7 +5,7 @@ import type { Action } from '../planner/plan.js';
 import { errorMessage } from '../observability/logger.js';
 import { clusterGpus } from '../planner/snapshot.js';
 import type { Ports } from './ports.js';
-import { refreshQuota, resizePool, resizePoolOutcome, ResizeNotAttemptedError } from './resizePool.js';
+import { REPLACEMENT_FOLLOW_MS, refreshQuota, resizePool, resizePoolOutcome, ResizeNotAttemptedError } from './resizePool.js';
 import { NotApplicableError } from './errors.js';
 import { drainNode } from './drainNode.js';
 import { confirmReady, confirmStorm } from './confirmNodes.js';
@@ -284,7 +284,7 @@ async function replaceNode(action: Extract<Action, { kind: 'replaceNode' }>, por
   };
   let result;
   try {
-    result = await resizePoolOutcome(action.decision, ports);
+    result = await resizePoolOutcome(action.decision, ports, REPLACEMENT_FOLLOW_MS);
   } catch (e) {
     // Nothing was sent (the pool could not be read): plan again. Any other throw may have come after the PUT.
     if (e instanceof ResizeNotAttemptedError) await release();

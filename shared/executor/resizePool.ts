@@ -40,7 +40,7 @@ export interface ResizeOutcome {
   readonly sameResize?: boolean;
 }
 
-export async function resizePoolOutcome(decision: ResizeDecision, ports: Ports): Promise<ResizeOutcome> {
+export async function resizePoolOutcome(decision: ResizeDecision, ports: Ports, followMs = RESIZE_FOLLOW_MS): Promise<ResizeOutcome> {
   const capacity = ports.state.capacity;
   const now = ports.clock.now();
   if (decision.reservation) await capacity.reserve(decision.reservation);
@@ -92,7 +92,7 @@ export async function resizePoolOutcome(decision: ResizeDecision, ports: Ports):
     if (decision.direction === 'down') await capacity.mutatePool(decision.clusterId, decision.pool, (cur) => ({ ...cur, shrinkingTo: undefined }));
     return { status: 'stale', text: `${decision.pool} was resized by another ${same ? 'action with the same resize' : 'plan'} since planning (last PUT ${claim.value?.lastPutAt}); re-planned next pass`, ...(same ? { sameResize: true } : {}) };
   }
-  const result = await ports.nodePools.resize(read.pool, decision.change, { followMs: RESIZE_FOLLOW_MS });
+  const result = await ports.nodePools.resize(read.pool, decision.change, { followMs });
   const done = ports.clock.now();
   let outcome: string;
   let status: ResizeOutcome['status'] = 'applied';
@@ -148,6 +148,11 @@ export async function refreshQuota(ports: Ports, subscriptionId: string, region:
  * invocation returns (a reconcile pass or an alert must not wait minutes) and reconcile observes the end.
  */
 export const RESIZE_FOLLOW_MS = 20_000;
+/**
+ * A replacement node is asked for beside a drain that may race a Spot notice, and the signals of one delivery
+ * are handled in turn: it follows its operation only long enough to see ARM take it.
+ */
+export const REPLACEMENT_FOLLOW_MS = 3_000;
 export const TERMINAL: ReadonlySet<string> = new Set(['succeeded', 'failed', 'canceled']);
 
 /**
