@@ -93,7 +93,7 @@ async function nodeDrills(rounds: number) {
       await settle();
     }
     console.log(`node failures (local host + twin, ${rounds} drills: NotReady, GPU XID 79, Spot eviction with 30 s notice; world step ${stepMs} ms):`);
-    console.log(`  fault → signal answered (record, cordon, find jobs via Ray State API, stop, requeue, remove workers, and follow the replacement's ARM operation: 3 s of provisioning in the twin): median ${fmt(median(handled))}  [${handled.map(fmt).join(', ')}]`);
+    console.log(`  fault → signal answered (record, cordon, find jobs via Ray State API, stop, requeue, remove workers, and follow the replacement's ARM operation for up to 3 s): median ${fmt(median(handled))}  [${handled.map(fmt).join(', ')}]`);
     console.log(`  fault → requeue recorded: median ${fmt(median(requeued))}; → admitted again (queue delivery by the twin + placement and Ray submit): median ${fmt(median(admitted))}`);
     console.log(`  fault → last affected job RUNNING again (adds the twin's tick): median ${fmt(median(running))}  [${running.map(fmt).join(', ')}]  (target ≤ 60 s in Azure)`);
     console.log(`  work lost per move (since the checkpoint used, at the twin's step time): ${lost.join('; ')}; ticks with a job running twice: ${stack.world.stats().doubleRunTicks}`);

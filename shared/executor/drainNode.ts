@@ -2,14 +2,17 @@
  * Drains a failed node: cordon it, find the Ray jobs with work on it (worker pods on the node → their Ray
  * nodes → alive actors → driver jobs), stop and requeue each from its last complete checkpoint, then remove
  * its Ray worker pods — evicted through the Eviction API (PodDisruptionBudgets honoured: a 429 waits and
- * retries) when a replacement node is coming, so KubeRay recreates them there; scaled in through KubeRay's
- * `workersToDelete` when not, so KubeRay removes exactly these pods instead of picking some at random.
+ * retries) when a replacement node is coming or the node itself may come back (NotReady, degraded), so KubeRay
+ * recreates them there, or on the node once it is uncordoned; scaled in through KubeRay's `workersToDelete` when
+ * the node is gone for good and nothing replaces it, so KubeRay removes exactly these pods instead of picking
+ * some at random, and the worker group matches the nodes there are.
  *
  * Every step is idempotent (cordon, stop and requeue under their own action keys, eviction of a gone pod),
  * so a crash or a redelivery anywhere just runs the rest again.
  */
 import type { Action } from '../planner/plan.js';
 import { clusterGpus } from '../planner/snapshot.js';
+import { planReplacements } from '../capacity/planReplacement.js';
 import type { KubePodInfo } from '../ports/kubernetes.js';
 import { errorMessage } from '../observability/logger.js';
 import { drainInterruptsRunningWork } from '../nodes/nodeIncident.js';
@@ -66,7 +69,16 @@ export async function drainNode(action: DrainAction, ports: Ports): Promise<stri
   if (failed) throw new Error(`moving jobs off ${action.node}: ${failed.key} failed: ${failed.outcome}`);
   const waiting = results.filter((r) => r.status === 'notApplicable' || r.status === 'inProgress');
 
-  const removed = replace ? await evictAll(ports, cluster.id, pods, deadline, now) : await scaleIn(ports, cluster.id, pods);
+  // A scale-in lowers the worker group for good (nothing raises it again when the node returns): only for a node
+  // that will not come back and gets no replacement.
+  const mayReturn = incident.cause === 'notReady' || incident.cause === 'vmDegraded';
+  // A replacement is asked for (or could be): KubeRay puts the workers there. Recorded as impossible (no quota, at
+  // maxCount, a suspect region): nothing will.
+  const replaced = replace && (incident.replacement
+    ? !incident.replacement.outcome.startsWith('no replacement')
+    : planReplacements(snapshot, [{ clusterId: incident.clusterId, node: incident.node, ...(incident.pool ? { pool: incident.pool } : {}), openedAt: incident.openedAt }], now)
+      .every((p) => p.kind !== 'impossible'));
+  const removed = replaced || mayReturn ? await evictAll(ports, cluster.id, pods, deadline, now) : await scaleIn(ports, cluster.id, pods);
   const moved = results.filter((r) => r.kind === 'requeueJob' && (r.status === 'done' || r.status === 'skipped')).length;
   const outcome = `${cordoned === 'notFound' ? `${action.node} is gone` : `cordoned ${action.node}`}; ${jobs.length ? `moved ${moved} of ${jobs.length} job(s) (${jobs.map((j) => j.jobId).join(', ')})` : 'no Ray job had work on it'}; ${removed}`;
   if (waiting.length) {
@@ -111,7 +123,7 @@ async function evictAll(ports: Ports, clusterId: string, pods: readonly KubePodI
       await (ports.clock.sleep ?? sleep)(wait);
     }
   }
-  return pods.length ? `evicted ${evicted} Ray worker pod(s) (a replacement node is coming: KubeRay recreates them there)` : 'no Ray worker pod on it';
+  return pods.length ? `evicted ${evicted} Ray worker pod(s) (KubeRay recreates them on a replacement node, or here once the node is back)` : 'no Ray worker pod on it';
 }
 
 /** No replacement: lower the worker group by exactly these pods, so KubeRay does not pick others. */

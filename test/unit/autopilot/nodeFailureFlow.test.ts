@@ -60,7 +60,7 @@ const preempt = (s: Awaited<ReturnType<typeof setup>>, n: string, deadlineMs: nu
 const one = async (s: Awaited<ReturnType<typeof setup>>, signal: Signal) => (await handleSignals([signal], s.ports))[0]!;
 
 describe('a NotReady node', () => {
-  it('is cordoned, its job (only that one) stopped and requeued from its checkpoint, its worker scaled in through KubeRay', async () => {
+  it('is cordoned, its job (only that one) stopped and requeued from its checkpoint, its worker evicted (not scaled in: the node may come back)', async () => {
     const s = await setup();
     const out = await one(s, notReady(s, node(0), 'active', 'nr-1'));
     expect(out.status).toBe('processed');
@@ -69,8 +69,10 @@ describe('a NotReady node', () => {
     expect(s.ray.calls).not.toContain('stop j2-1');
     const sent = s.queue.drain();
     expect(sent).toEqual([expect.objectContaining({ messageId: 'j1:2', message: expect.objectContaining({ jobId: 'j1', attempt: 2, resumeFrom: 'runs/j1/checkpoint_000120', excludeRegions: [] }) })]);
-    // No replacement is coming for a NotReady node (yet): KubeRay removes exactly this worker.
-    expect(s.kube.scaleIns).toEqual([expect.objectContaining({ rayCluster: 'ray', group: 'gpu', pods: ['ray-gpu-worker-eastus2-0'], result: { outcome: 'patched', replicas: 3 } })]);
+    // The node may come back: the worker is evicted and the worker group keeps its size (a scale-in would shrink
+    // the Ray cluster for good).
+    expect(s.kube.calls).toContain('evict ray/ray-gpu-worker-eastus2-0');
+    expect(s.kube.scaleIns).toEqual([]);
     expect(s.nodePools.puts).toEqual([]);
     const job = await s.ports.state.job('j1');
     expect(job).toMatchObject({ state: 'requeued', attempt: 2 });
@@ -86,8 +88,18 @@ describe('a NotReady node', () => {
     }
     expect(s.ray.calls.filter((c) => c === 'stop j1-1')).toHaveLength(1);
     expect(s.kube.calls.filter((c) => c.startsWith('cordon'))).toHaveLength(1);
-    expect(s.kube.scaleIns).toHaveLength(1);
+    expect(s.kube.calls.filter((c) => c.startsWith('evict'))).toHaveLength(1);
     expect(s.queue.drain()).toHaveLength(1);
+  });
+
+  it('a node gone for good with no replacement possible (no quota): KubeRay scales in by exactly its worker', async () => {
+    const s = await setup();
+    s.quota.usage.set(`${SUB}|eastus2`, [{ name: FAMILY, used: 480, limit: 480 }, { name: 'cores', used: 480, limit: 1000 }]);
+    await reconcile(s.ports); // quota read again is not guaranteed within quotaRefresh: force it through the alert path below
+    await s.ports.state.capacity.recordQuota(SUB, 'eastus2', [{ name: FAMILY, used: 480, limit: 480 }, { name: 'cores', used: 480, limit: 1000 }], s.now());
+    await one(s, gpuXid(s, node(0), 79));
+    expect(s.nodePools.puts).toEqual([]);
+    expect(s.kube.scaleIns).toEqual([expect.objectContaining({ rayCluster: 'ray', group: 'gpu', pods: ['ray-gpu-worker-eastus2-0'], result: { outcome: 'patched', replicas: 3 } })]);
   });
 
   it('stays NotReady past replaceNotReadyAfter: reconcile asks for a replacement once', async () => {
