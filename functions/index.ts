@@ -9,3 +9,4 @@ import './onPlatformEvent.js';
 import './whatIf.js';
 import './opsApi.js';
 import './dashboard.js';
+import './dashboardRoot.js';

@@ -30,7 +30,9 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
 
   it('loads, shows an outage as it happens, and places an operator hold', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(`${stack.hostUrl}/api/dashboard?code=${encodeURIComponent(stack.functionKey)}`);
+    // `GET /` is the dashboard's address (DESIGN §7): it sends the browser to the page with its key.
+    await page.goto(`${stack.hostUrl}/?code=${encodeURIComponent(stack.functionKey)}`);
+    expect(page.url()).toBe(`${stack.hostUrl}/api/dashboard?code=${encodeURIComponent(stack.functionKey)}`);
     const badge = (region: string) => page.locator(`[data-region="${region}"] [data-health]`).first();
     await expect.poll(() => badge('eastus2').getAttribute('data-health'), { timeout: 15_000 }).toBe('healthy');
 

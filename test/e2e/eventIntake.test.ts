@@ -141,3 +141,15 @@ describe('the Event Grid trigger onPlatformEvent, served as the Functions host s
     expect(res).toMatchObject({ status: 200, body: { validationResponse: '512d38b6-c7b8-40c8-89fe-f46f9e9622b6' } });
   });
 });
+
+describe('the site root', () => {
+  it('GET / sends the browser to the dashboard with its query; other unknown paths are 404; the Event Grid webhook still answers', async () => {
+    const root = await fetch(`${stack.hostUrl}/?code=abc`, { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/api/dashboard?code=abc');
+    expect((await fetch(`${stack.hostUrl}/no/such/thing`)).status).toBe(404);
+    expect((await fetch(`${stack.hostUrl}/api/dashboard`)).status).toBe(200);
+    const validation = await fetch(`${stack.hostUrl}/runtime/webhooks/eventgrid?functionName=onPlatformEvent`, { method: 'OPTIONS', headers: { 'webhook-request-origin': 'eventgrid.azure.net' } });
+    expect(validation.status).not.toBe(302);
+  });
+});
