@@ -23,6 +23,7 @@ import type { AddressInfo } from 'node:net';
 import { FAKE_TENANT_ID } from '../../fakeCredential.js';
 import { execKubeconfig } from '../kubernetes/kubeconfig.js';
 import { armErrorText, type ArmReply, type ArmTwin } from './armTwin.js';
+import { INVALID_JSON, readJsonBody } from '../jsonBody.js';
 
 export interface ArmFaceOptions {
   cert: string | Buffer;
@@ -176,7 +177,7 @@ export async function startArmFace(twin: ArmTwin, options: ArmFaceOptions): Prom
     const url = new URL(req.url ?? '/', base || 'https://127.0.0.1');
     let body: unknown;
     try {
-      body = await readBody(req);
+      body = await readJsonBody(req, MAX_BODY_BYTES);
     } catch {
       send(req, res, url, armError(413, 'RequestEntityTooLarge', `The request body is larger than ${MAX_BODY_BYTES} bytes.`));
       return;
@@ -237,7 +238,6 @@ export async function startArmFace(twin: ArmTwin, options: ArmFaceOptions): Prom
   };
 }
 
-const INVALID_JSON = Symbol('invalid json');
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
@@ -248,18 +248,3 @@ function methodNotAllowed(method: string, path: string): ArmReply {
   return armError(405, 'MethodNotAllowed', `The requested method '${method}' is not allowed on '${path}'.`);
 }
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('too large');
-    chunks.push(chunk as Buffer);
-  }
-  if (size === 0) return undefined;
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    return INVALID_JSON;
-  }
-}

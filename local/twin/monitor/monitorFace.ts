@@ -18,6 +18,7 @@ import { answerMetricsBatch, metricsError } from './metricsAnswer.js';
 import { checkToken, type MonitorApi } from './monitorAuth.js';
 import { MonitorFaults } from './monitorFaults.js';
 import type { MonitorNodeSource } from './nodeSource.js';
+import { INVALID_JSON, readJsonBody } from '../jsonBody.js';
 
 export interface MonitorFaceOptions {
   cert: string | Buffer;
@@ -82,7 +83,7 @@ export async function startMonitorFace(source: MonitorNodeSource, options: Monit
     }
     let body: unknown;
     try {
-      body = await readBody(req);
+      body = await readJsonBody(req, MAX_BODY_BYTES);
     } catch {
       send(req, res, api, logsError(413, 'RequestEntityTooLarge', `The request body is larger than ${MAX_BODY_BYTES} bytes.`));
       return;
@@ -170,20 +171,4 @@ export async function startMonitorFace(source: MonitorNodeSource, options: Monit
   };
 }
 
-const INVALID_JSON = Symbol('invalid json');
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('too large');
-    chunks.push(chunk as Buffer);
-  }
-  if (size === 0) return undefined;
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    return INVALID_JSON;
-  }
-}
