@@ -18,6 +18,7 @@ import { SimKubernetes } from './simKubernetes.js';
 import { SimJobQueue } from './simQueue.js';
 import { SimRayJobs } from './simRayJobs.js';
 import { VirtualTime } from './virtualTime.js';
+import { SimTelemetry } from './simTelemetry.js';
 
 export interface LogRecord {
   readonly at: number;
@@ -81,6 +82,7 @@ export function createHarness(scenario: Scenario): Harness {
     nodePools: new SimNodePools(arm, time, { pollIntervalMs: scenario.autopilot.armPollInterval }),
     kube: new SimKubernetes(world, time, scenario.autopilot.unreachableAfter),
     quota: new SimQuota(arm, time),
+    telemetry: new SimTelemetry(world, time),
     clock: time,
     log: logger,
   };
