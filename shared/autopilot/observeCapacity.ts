@@ -15,6 +15,7 @@ import type { PoolRecord } from '../state/capacityState.js';
 import { refreshQuota } from '../executor/resizePool.js';
 import { errorMessage } from '../observability/logger.js';
 import { allocatedGpus } from '../planner/snapshot.js';
+import { isAtRest } from '../capacity/poolStates.js';
 
 export async function observeCapacity(ports: Ports): Promise<{ pools: number; quotas: number; problems: string[] }> {
   const managed = ports.fleet.clusters.filter((c) => c.pools.length > 0);
@@ -102,7 +103,7 @@ async function settleInFlight(
   ports: Ports, reservations: readonly Reservation[], record: PoolRecord | undefined,
   clusterId: string, pool: string, count: number, provisioningState: string,
 ): Promise<void> {
-  if (!['succeeded', 'failed', 'canceled'].includes(provisioningState.toLowerCase())) return;
+  if (!isAtRest(provisioningState)) return;
   const now = ports.clock.now();
   const open = reservations.filter((r) =>
     r.clusterId === clusterId && r.pool === pool && !r.settledAt && Date.parse(r.expiresAt) > now.getTime() && r.targetCount !== undefined);

@@ -25,6 +25,7 @@ import { isBlocked, isPoolBlocked, type CapacityBlock } from './capacityErrors.j
 import type { PoolSpec } from './fleetPools.js';
 import { bucketKey, bucketRoom, bucketsFor, describeRoom, liveReservations, reservedByBucket, type BucketRoom, type QuotaLedger, type Reservation } from './ledger.js';
 import { lookupVmSize, type VmCatalogue, type VmSize } from './vmSizes.js';
+import { isAtRest } from './poolStates.js';
 
 export interface CapacityPolicy {
   /** At most one PUT per pool in this window (AKS: 1 per minute per pool). */
@@ -149,7 +150,6 @@ export interface CapacityPlan {
   readonly reasons: readonly string[];
 }
 
-const TERMINAL_STATES = new Set(['succeeded', 'failed', 'canceled', 'cancelled']);
 const MAX_WHY_PER_JOB = 6;
 
 export const subscriptionOf = (clusterId: string): string | undefined => /^\/subscriptions\/([^/]+)\//i.exec(clusterId)?.[1];
@@ -271,7 +271,7 @@ export function planCapacity(input: CapacityInput, now: Date): CapacityPlan {
     else if (!obs) growWhyNot = `${label}: not read from ARM yet`;
     else if (lookupVmSize(input.catalogue, p.spec.vmSize)?.name !== size.name) growWhyNot = `${label}: the fleet file says ${p.spec.vmSize} but the pool is ${obs.vmSize}`;
     else if (!subscriptionId) growWhyNot = `${label}: no subscription in the cluster id`;
-    else if (!TERMINAL_STATES.has(obs.provisioningState.toLowerCase())) growWhyNot = `${label}: ${obs.provisioningState} (an operation is in progress)`;
+    else if (!isAtRest(obs.provisioningState)) growWhyNot = `${label}: ${obs.provisioningState} (an operation is in progress)`;
     else if (lastPut !== undefined && t - lastPut < policy.putIntervalMs) growWhyNot = `${label}: last PUT ${seconds(t - lastPut)} ago (1 per ${seconds(policy.putIntervalMs)})`;
     else {
       const pb = isPoolBlocked(input.blocks, p.clusterId, p.spec.name, now);
@@ -513,7 +513,7 @@ export function planCapacity(input: CapacityInput, now: Date): CapacityPlan {
     if (t - idleSince < policy.scaleDownCooldownMs) whyNot = `idle for ${seconds(t - idleSince)}, shrinks after ${seconds(policy.scaleDownCooldownMs)}`;
     else if (!sub) whyNot = 'no subscription in the cluster id';
     else if (p.growing) whyNot = 'a scale-up is in flight or just landed';
-    else if (!TERMINAL_STATES.has(obs.provisioningState.toLowerCase())) whyNot = `${obs.provisioningState} (an operation is in progress)`;
+    else if (!isAtRest(obs.provisioningState)) whyNot = `${obs.provisioningState} (an operation is in progress)`;
     else if (lastPut !== undefined && t - lastPut < policy.putIntervalMs) whyNot = `last PUT ${seconds(t - lastPut)} ago (1 per ${seconds(policy.putIntervalMs)})`;
     else {
       const pb = isPoolBlocked(input.blocks, p.input.clusterId, p.input.spec.name, now);

@@ -13,6 +13,7 @@ import { isPoolBlocked } from './capacityErrors.js';
 import { blockedFamilies } from './placementLimits.js';
 import { subscriptionOf, DEFAULT_CAPACITY_POLICY, type ResizeDecision } from './planCapacity.js';
 import { lookupVmSize } from './vmSizes.js';
+import { isAtRest } from './poolStates.js';
 
 export interface FailedNodeRef {
   readonly clusterId: string;
@@ -28,7 +29,6 @@ export type ReplacementPlan =
   /** Not now (a PUT within the minute, an operation in progress, pool not read yet): reconcile tries again. */
   | { readonly kind: 'later'; readonly why: string; readonly nodes: readonly FailedNodeRef[] };
 
-const TERMINAL = new Set(['succeeded', 'failed', 'canceled']);
 const seconds = (ms: number) => `${Math.max(0, Math.round(ms / 1000))} s`;
 
 export function planReplacements(snapshot: FleetSnapshot, failed: readonly FailedNodeRef[], now: Date): ReplacementPlan[] {
@@ -55,7 +55,7 @@ function planPool(snapshot: FleetSnapshot, cluster: ClusterSpec | undefined, poo
   if (!observed || record.readFailedAt) return later(`${label} not read yet; replaced once it is`);
   if (!acceptsWork(snapshot.health.get(cluster.region))) return impossible(`${cluster.region} is ${snapshot.health.get(cluster.region)!.state}: not growing there; the moved jobs find room elsewhere`);
   if (observed.autoscale) return impossible(`${label} is autoscaled: the cluster autoscaler replaces the node when pods wait for it`);
-  if (!TERMINAL.has(observed.provisioningState.toLowerCase())) return later(`${label} is ${observed.provisioningState}; replaced after the operation ends`);
+  if (!isAtRest(observed.provisioningState)) return later(`${label} is ${observed.provisioningState}; replaced after the operation ends`);
   const lastPut = record.lastPutAt ? Date.parse(record.lastPutAt) : undefined;
   if (lastPut !== undefined && now.getTime() - lastPut < DEFAULT_CAPACITY_POLICY.putIntervalMs) {
     return later(`${label}: last PUT ${seconds(now.getTime() - lastPut)} ago (1 per ${seconds(DEFAULT_CAPACITY_POLICY.putIntervalMs)}); replaced on the next pass`);

@@ -14,6 +14,7 @@ import { allocatedGpus } from '../planner/snapshot.js';
 import type { ArmFailure, PoolState } from '../ports/nodePools.js';
 import type { Ports } from './ports.js';
 import { wakeWaiting } from './wakeWaiting.js';
+import { isAtRest } from '../capacity/poolStates.js';
 
 /** Thrown when the resize could not be attempted: the action stays unfinished and the next pass retries it. */
 export class ResizeNotAttemptedError extends Error {
@@ -98,7 +99,7 @@ export async function resizePoolOutcome(decision: ResizeDecision, ports: Ports, 
   let status: ResizeOutcome['status'] = 'applied';
   let failureClass: string | undefined;
   const state = result.ok ? result.pool.provisioningState.toLowerCase() : undefined;
-  if (result.ok && !TERMINAL.has(state!)) {
+  if (result.ok && !isAtRest(state!)) {
     // ARM took it and is still provisioning: the reservation holds the quota until reconcile sees the pool at
     // rest (settled at the target, released below it; a failure there is blocked like one seen here).
     await capacity.observePool(result.pool, done);
@@ -153,7 +154,6 @@ export const RESIZE_FOLLOW_MS = 20_000;
  * are handled in turn: it follows its operation only long enough to see ARM take it.
  */
 export const REPLACEMENT_FOLLOW_MS = 3_000;
-export const TERMINAL: ReadonlySet<string> = new Set(['succeeded', 'failed', 'canceled']);
 
 /**
  * The pool's last PUT as the planner saw it: every planned resize key ends `:after:<lastPutAt|none>` (planCapacity,
@@ -165,7 +165,7 @@ function plannedAfter(decision: ResizeDecision): string | undefined {
 }
 
 function stillApplies(decision: ResizeDecision, pool: PoolState): boolean {
-  if (!TERMINAL.has(pool.provisioningState.toLowerCase())) return false;
+  if (!isAtRest(pool.provisioningState)) return false;
   if (decision.mode === 'count') return !pool.autoscale && pool.count === decision.from;
   return pool.autoscale && pool.minCount === decision.fromRange.minCount && pool.maxCount === decision.fromRange.maxCount;
 }
